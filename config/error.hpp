@@ -43,7 +43,9 @@ template <class... Args>
     return std::unexpected(Error{code, fmt::format(format, std::forward<Args>(args)...)});
 }
 
-[[nodiscard]] inline std::unexpected<Error> fail(Error error) { return std::unexpected(std::move(error)); }
+[[nodiscard]] inline std::unexpected<Error> fail(Error error) {
+    return std::unexpected(std::move(error));
+}
 
 }  // namespace dwell
 

@@ -28,13 +28,17 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 Result<LogLevel> parse_log_level(std::string_view text) {
     for (std::size_t i = 0; i < level_names.size(); ++i)
         if (level_names[i] == text) return static_cast<LogLevel>(i);
-    return fail(Errc::invalid_input, "\"{}\" is not a log level; expected trace, debug, info, warn, error or off",
-                text);
+    return fail(Errc::invalid_input,
+                "\"{}\" is not a log level; expected trace, debug, info, warn, error or off", text);
 }
 
-std::string_view to_string(LogLevel level) { return level_names.at(static_cast<std::size_t>(level)); }
+std::string_view to_string(LogLevel level) {
+    return level_names.at(static_cast<std::size_t>(level));
+}
 
-void set_log_level(LogLevel level) { spdlog::set_level(to_spdlog(level)); }
+void set_log_level(LogLevel level) {
+    spdlog::set_level(to_spdlog(level));
+}
 
 std::shared_ptr<spdlog::logger> logger(std::string_view module) {
     // spdlog's registry is shared by all threads; creation is serialized so two threads asking

@@ -19,8 +19,8 @@ struct Unit {
 // One "<number><unit>" term: digits with an optional fraction, then letters.
 struct Term {
     std::uint64_t whole = 0;
-    std::uint64_t fraction = 0;       // digits after the point, as an integer
-    std::uint64_t fraction_scale = 1; // 10^(number of fraction digits)
+    std::uint64_t fraction = 0;        // digits after the point, as an integer
+    std::uint64_t fraction_scale = 1;  // 10^(number of fraction digits)
     std::string_view unit;
 };
 
@@ -32,7 +32,8 @@ Result<Term> read_term(std::string_view& text, std::string_view original, std::s
     constexpr auto max = std::numeric_limits<std::uint64_t>::max();
     while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {
         const auto digit = static_cast<std::uint64_t>(text[i] - '0');
-        if (term.whole > (max - digit) / 10) return fail(Errc::invalid_input, "\"{}\" is too large", original);
+        if (term.whole > (max - digit) / 10)
+            return fail(Errc::invalid_input, "\"{}\" is too large", original);
         term.whole = term.whole * 10 + digit;
         any_digit = true;
         ++i;
@@ -58,7 +59,8 @@ Result<Term> read_term(std::string_view& text, std::string_view original, std::s
     const std::size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     term.unit = text.substr(unit_start, i - unit_start);
-    if (term.unit.empty()) return fail(Errc::invalid_input, "\"{}\" has no unit; expected {}", original, form);
+    if (term.unit.empty())
+        return fail(Errc::invalid_input, "\"{}\" has no unit; expected {}", original, form);
     text.remove_prefix(i);
     return term;
 }
@@ -173,7 +175,8 @@ std::string format_size(std::uint64_t bytes) {
         {"KiB", 1ULL << 10},
     }};
     for (const auto& unit : binary)
-        if (bytes != 0 && bytes % unit.factor == 0) return fmt::format("{}{}", bytes / unit.factor, unit.name);
+        if (bytes != 0 && bytes % unit.factor == 0)
+            return fmt::format("{}{}", bytes / unit.factor, unit.name);
     return fmt::format("{}B", bytes);
 }
 

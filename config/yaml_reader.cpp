@@ -40,7 +40,9 @@ std::string join_path(std::string_view parent, std::string_view key) {
     return fmt::format("{}.{}", parent, key);
 }
 
-std::string index_path(std::string_view parent, std::size_t index) { return fmt::format("{}[{}]", parent, index); }
+std::string index_path(std::string_view parent, std::size_t index) {
+    return fmt::format("{}[{}]", parent, index);
+}
 
 Result<YAML::Node> load_yaml_text(std::string_view text, std::string_view source) {
     try {
@@ -63,7 +65,8 @@ Result<YAML::Node> load_yaml_file(const std::filesystem::path& file) {
 
 MapReader::MapReader(const YAML::Node& node, std::string path, Problems& problems)
     : m_node(node), m_path(std::move(path)), m_problems(problems), m_is_map(node.IsMap()) {
-    if (!m_is_map) {
+    // An absent node was reported by take_required() already, if it mattered.
+    if (!m_is_map && node.IsDefined()) {
         const char* got = node.IsSequence() ? "a list" : node.IsScalar() ? "a single value" : "nothing";
         m_problems.add(node, m_path, fmt::format("expected a mapping of keys to values, got {}", got));
     }

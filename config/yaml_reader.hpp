@@ -4,6 +4,7 @@
 // fixing a file sees all of them at once. Unknown keys are problems too, so a typo cannot pass.
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <concepts>
 #include <filesystem>
@@ -37,7 +38,7 @@ struct Problem {
 };
 
 class Problems {
-public:
+  public:
     explicit Problems(std::string source) : m_source(std::move(source)) {}
 
     void add(Mark mark, std::string path, std::string message);
@@ -55,7 +56,7 @@ public:
     // Errc::invalid_input with a count and every line of format().
     [[nodiscard]] Error to_error() const;
 
-private:
+  private:
     std::string m_source;
     std::vector<Problem> m_items;
 };
@@ -91,8 +92,7 @@ inline Result<Duration> parse_scalar<Duration>(std::string_view text) {
 }
 
 template <std::integral T>
-    requires(!std::same_as<T, bool>)
-Result<T> parse_integer(std::string_view text) {
+requires(!std::same_as<T, bool>) Result<T> parse_integer(std::string_view text) {
     T value{};
     const auto* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -123,7 +123,8 @@ template <class Parse>
 auto read_scalar(const YAML::Node& node, const std::string& path, Problems& problems, Parse&& parse)
     -> std::optional<typename std::invoke_result_t<Parse, std::string_view>::value_type> {
     if (!node.IsScalar()) {
-        problems.add(node, path, "expected a single value, got a " + std::string(node.IsMap() ? "mapping" : "list"));
+        problems.add(node, path,
+                     "expected a single value, got a " + std::string(node.IsMap() ? "mapping" : "list"));
         return std::nullopt;
     }
     auto parsed = parse(std::string_view{node.Scalar()});
@@ -136,8 +137,8 @@ auto read_scalar(const YAML::Node& node, const std::string& path, Problems& prob
 
 // Reads one YAML mapping. Each read marks its key known; finish() reports every other key.
 class MapReader {
-public:
-    // Adds a problem when `node` is not a mapping; reads then find nothing.
+  public:
+    // Adds a problem when `node` is present but not a mapping; reads then find nothing.
     MapReader(const YAML::Node& node, std::string path, Problems& problems);
     MapReader(const MapReader&) = delete;
     MapReader& operator=(const MapReader&) = delete;
@@ -191,7 +192,7 @@ public:
     // Adds a problem for every key that no read asked for, naming the keys that are allowed.
     void finish();
 
-private:
+  private:
     template <class T, class Parse>
     bool assign(const YAML::Node& node, std::string_view key, T& out, Parse& parse) {
         auto value = read_scalar(node, path_of(key), m_problems, parse);
@@ -216,6 +217,39 @@ void read_list(const YAML::Node& node, const std::string& path, Problems& proble
         return;
     }
     for (std::size_t i = 0; i < node.size(); ++i) fn(node[i], index_path(path, i));
+}
+
+}  // namespace dwell::config
+
+namespace dwell::config {
+
+// A parser for a closed set of names, for MapReader reads:
+//   constexpr std::array<EnumName<Priority>, 4> names{{{"low", Priority::low}, ...}};
+//   reader.optional("priority", out, enum_parser(names));
+template <class E>
+struct EnumName {
+    std::string_view name;
+    E value;
+};
+
+template <class E, std::size_t N>
+auto enum_parser(const std::array<EnumName<E>, N>& names) {
+    return [&names](std::string_view text) -> Result<E> {
+        std::string expected;
+        for (const auto& entry : names) {
+            if (entry.name == text) return entry.value;
+            expected += fmt::format("{}{}", expected.empty() ? "" : ", ", entry.name);
+        }
+        return fail(Errc::invalid_input, "\"{}\" is not one of: {}", text, expected);
+    };
+}
+
+// The name of `value` in `names` (the first entry with that value).
+template <class E, std::size_t N>
+std::string_view enum_name(const std::array<EnumName<E>, N>& names, E value) {
+    for (const auto& entry : names)
+        if (entry.value == value) return entry.name;
+    return {};
 }
 
 }  // namespace dwell::config

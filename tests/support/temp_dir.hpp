@@ -7,7 +7,7 @@
 namespace dwell::test {
 
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -19,7 +19,7 @@ public:
     // Writes `content` to `name` inside the folder and returns its path.
     std::filesystem::path write(std::string_view name, std::string_view content) const;
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 

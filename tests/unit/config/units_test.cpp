@@ -59,7 +59,8 @@ TEST(ParseDuration, RejectsGarbageWithTheExpectedForm) {
     }
     const auto unknown = parse_duration("5y");
     ASSERT_FALSE(unknown);
-    EXPECT_NE(unknown.error().message.find("unknown unit \"y\""), std::string::npos) << unknown.error().message;
+    EXPECT_NE(unknown.error().message.find("unknown unit \"y\""), std::string::npos)
+        << unknown.error().message;
 }
 
 TEST(FormatDuration, RoundTrips) {
