@@ -98,8 +98,15 @@ void MapReader::finish() {
     if (!m_is_map) return;
     std::string allowed;
     for (const auto& key : m_known) allowed += (allowed.empty() ? "" : ", ") + key;
+    std::set<std::string, std::less<>> seen;
     for (const auto& entry : m_node) {
         const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : std::string{"(complex key)"};
+        // yaml-cpp keeps both entries of a repeated key and reads return the first; the second
+        // would silently lose, so it is an error like any other surprise in the file.
+        if (!seen.insert(key).second) {
+            m_problems.add(entry.first, join_path(m_path, key), "key appears more than once; keep one");
+            continue;
+        }
         if (m_known.contains(key)) continue;
         m_problems.add(entry.first, join_path(m_path, key),
                        allowed.empty() ? std::string{"unknown key; this mapping takes no keys"}

@@ -83,6 +83,12 @@ TEST(DeviceConfig, MissingRequiredKeysAreAllReported) {
     EXPECT_THAT(message, HasSubstr("3 problems in device.yaml"));
 }
 
+TEST(DeviceConfig, RepeatedKeyIsAnError) {
+    std::string text{minimal};
+    text += "log_level: debug\nlog_level: warn\n";
+    EXPECT_THAT(error_of(text), HasSubstr("device.yaml:10:1: log_level: key appears more than once"));
+}
+
 TEST(DeviceConfig, WrongShapeIsAnError) {
     std::string text{minimal};
     text += "cache: [1GiB]\n";
