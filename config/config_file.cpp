@@ -111,10 +111,14 @@ std::filesystem::path resolve_path(const std::filesystem::path& base_dir, std::s
     return (base_dir / path).lexically_normal();
 }
 
-Result<std::string> parse_identifier(std::string_view text) {
+bool is_identifier(std::string_view text) {
     const auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; };
-    if (text.empty() || text.size() > 64 || text.front() == '-' ||
-        !std::all_of(text.begin(), text.end(), allowed))
+    return !text.empty() && text.size() <= 64 && text.front() != '-' &&
+           std::all_of(text.begin(), text.end(), allowed);
+}
+
+Result<std::string> parse_identifier(std::string_view text) {
+    if (!is_identifier(text))
         return fail(Errc::invalid_input,
                     "\"{}\" is not an id; expected 1 to 64 of a-z, 0-9 and '-', not starting with '-'", text);
     return std::string{text};

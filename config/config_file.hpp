@@ -55,6 +55,7 @@ inline auto path_parser(std::filesystem::path base_dir) {
 }
 
 // Ids of screens, stations, campaigns and channels: 1 to 64 of a-z, 0-9 and '-', not starting with '-'.
+bool is_identifier(std::string_view text);
 Result<std::string> parse_identifier(std::string_view text);
 // Any text but the empty one.
 Result<std::string> parse_nonempty(std::string_view text);
