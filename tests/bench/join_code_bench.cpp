@@ -1,9 +1,13 @@
 // Join code throughput for 6-digit codes: what a screen pays per rotation and the hub per join.
 #include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <array>
 #include <cstdlib>
 
 #include "content/join_code.hpp"
+#include "tests/bench/peer_ratio.hpp"
 
 namespace dwell::content {
 namespace {
@@ -76,5 +80,34 @@ void BM_DecodeAtWithStepDerivation(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeAtWithStepDerivation)->Threads(1)->Threads(2);
 
+// The peer: one HMAC-SHA256 over a round's 5 input bytes with OpenSSL's one-shot call. A code
+// needs 8 of them (one per Feistel round), so encode / (8 x this) is the overhead of the scheme
+// beyond its unavoidable hashing.
+void BM_RawHmacSha256(benchmark::State& state) {
+    std::array<unsigned char, 32> key{};
+    std::array<unsigned char, 5> input{};
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned out_size = 0;
+    std::uint32_t i = 0;
+    for (auto _ : state) {
+        input[4] = static_cast<unsigned char>(i++);
+        benchmark::DoNotOptimize(
+            HMAC(EVP_sha256(), key.data(), key.size(), input.data(), input.size(), out.data(), &out_size));
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RawHmacSha256);
+
 }  // namespace
 }  // namespace dwell::content
+
+int main(int argc, char** argv) {
+    return dwell::bench::run_with_ratios(
+        argc, argv,
+        {
+            {"BM_EncodePreparedStep/threads:1", "BM_RawHmacSha256", 8, "encode vs its 8 round HMACs"},
+            {"BM_DecodePreparedStep/threads:1", "BM_RawHmacSha256", 8, "decode vs its 8 round HMACs"},
+            {"BM_DecodeAtWithStepDerivation/threads:1", "BM_RawHmacSha256", 20,
+             "hub check (2 step keys + 2 decodes) vs its 20 HMACs"},
+        });
+}

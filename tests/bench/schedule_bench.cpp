@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "content/schedule.hpp"
+#include "tests/bench/peer_ratio.hpp"
 
 namespace {
 
@@ -154,6 +155,28 @@ void BM_Eligible(benchmark::State& state) {
 }
 BENCHMARK(BM_Eligible)->Unit(benchmark::kMillisecond);
 
+// The peer: the least any resolver does, a window check of every campaign for every screen.
+void BM_RawWindowLoop(benchmark::State& state) {
+    const Network net = make_network();
+    WallTime t = bench_time;
+    std::size_t resolved = 0;
+    std::vector<const Campaign*> open;
+    for (auto _ : state) {
+        const auto now = std::chrono::floor<std::chrono::seconds>(t);
+        for (std::size_t s = 0; s < net.screens.size(); ++s) {
+            open.clear();
+            for (const Campaign& campaign : net.campaigns)
+                if (campaign.window.start.utc <= now && now < campaign.window.end.utc)
+                    open.push_back(&campaign);
+            benchmark::DoNotOptimize(open.data());
+        }
+        resolved += net.screens.size();
+        t += 7s;
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(resolved));
+}
+BENCHMARK(BM_RawWindowLoop)->Unit(benchmark::kMillisecond);
+
 // Hub preview: five picks from an empty rotation.
 void BM_PlanFiveFromEmptyRotation(benchmark::State& state) {
     const Network net = make_network();
@@ -208,3 +231,12 @@ void BM_ScreenContextCreate(benchmark::State& state) {
 BENCHMARK(BM_ScreenContextCreate);
 
 }  // namespace
+
+int main(int argc, char** argv) {
+    return dwell::bench::run_with_ratios(
+        argc, argv,
+        {
+            {"BM_Eligible", "BM_RawWindowLoop", 1, "full eligibility vs a bare window check"},
+            {"BM_PlanFiveCarryingRotation", "BM_RawWindowLoop", 5, "5 picks vs 5 bare window checks"},
+        });
+}
