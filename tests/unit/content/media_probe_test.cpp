@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/media.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace dwell::content {
@@ -17,40 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::vector<char> read_bytes(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& file, const std::vector<char>& bytes) {
-    std::ofstream out(file, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-// Copies an MP4 with its video track's tkhd matrix set to a rotation of `a b c d` (QuickTime order,
-// 16.16 fixed point). The test writes the matrix itself: ffmpeg 5.1 turns `-metadata rotate=90`
-// into a counterclockwise matrix (the opposite of what phones write) and newer ffmpeg drops that
-// option, so the phone convention is only pinned down by writing its bytes.
-std::string write_rotated_copy(const fs::path& from, const fs::path& to, std::array<int, 4> abcd) {
-    std::vector<char> bytes = read_bytes(from);
-    const std::string_view view(bytes.data(), bytes.size());
-    const auto at = view.find("tkhd");
-    if (at == std::string_view::npos) return "no tkhd box in " + from.string();
-    const auto version = static_cast<unsigned char>(bytes[at + 4]);
-    // version/flags, times, track id, reserved, duration, reserved, layer, group, volume, reserved
-    const std::size_t matrix = at + 4 + 4 + (version == 1 ? 32 : 20) + 8 + 8;
-    const std::array<std::int32_t, 9> values{
-        abcd[0] * 0x10000, abcd[1] * 0x10000, 0, abcd[2] * 0x10000, abcd[3] * 0x10000, 0, 0, 0, 0x40000000};
-    if (matrix + values.size() * 4 > bytes.size()) return "tkhd box cut short in " + from.string();
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        const auto value = static_cast<std::uint32_t>(values[i]);
-        for (std::size_t b = 0; b < 4; ++b)
-            bytes[matrix + i * 4 + b] = static_cast<char>((value >> (8 * (3 - b))) & 0xff);
-    }
-    write_bytes(to, bytes);
-    return {};
-}
 
 // Test media made once for the suite with the ffmpeg CLI.
 class MediaProbe : public ::testing::Test {
@@ -66,16 +33,7 @@ class MediaProbe : public ::testing::Test {
     static fs::path file(std::string_view name) { return *s_dir / name; }
 
   private:
-    static std::string ffmpeg(const std::string& arguments) {
-        const std::string command = "ffmpeg -nostdin -hide_banner -loglevel error -y " + arguments;
-        if (std::system(command.c_str()) != 0) return "failed: " + command;
-        return {};
-    }
-
     static std::string make_media() {
-        if (std::system("ffmpeg -version > /dev/null 2>&1") != 0)
-            return "the ffmpeg command is not installed (apt-get install ffmpeg); these tests need it to "
-                   "make media";
         const std::string dir = s_dir->path().string() + "/";
         const std::string testsrc = "-f lavfi -i testsrc2=size=320x240:rate=30 ";
         for (const std::string& arguments : {
@@ -89,16 +47,16 @@ class MediaProbe : public ::testing::Test {
                  testsrc + "-frames:v 1 " + dir + "poster.jpg",
                  "-f lavfi -i sine=duration=1 -c:a aac " + dir + "audio.m4a",
              }) {
-            if (auto error = ffmpeg(arguments); !error.empty()) return error;
+            if (auto error = test::ffmpeg(arguments); !error.empty()) return error;
         }
         const fs::path clip = file("clip.mp4");
-        std::vector<char> head = read_bytes(clip);
+        std::vector<char> head = test::read_bytes(clip);
         head.resize(1024);
-        write_bytes(file("truncated.mp4"), head);
+        test::write_bytes(file("truncated.mp4"), head);
         for (const auto& [name, matrix] : {std::pair{"rotated90.mp4", std::array{0, 1, -1, 0}},
                                            std::pair{"rotated180.mp4", std::array{-1, 0, 0, -1}},
                                            std::pair{"rotated270.mp4", std::array{0, -1, 1, 0}}}) {
-            if (auto error = write_rotated_copy(clip, file(name), matrix); !error.empty()) return error;
+            if (auto error = test::write_rotated_copy(clip, file(name), matrix); !error.empty()) return error;
         }
         s_dir->write("empty.mp4", "");
         std::string text;

@@ -1,0 +1,22 @@
+// Talking to systemd: READY when serving, WATCHDOG from the loop that must stay alive, STOPPING
+// on the way out. Without systemd (or when built without libsystemd) every call does nothing.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string_view>
+
+namespace dwell::config {
+
+class ServiceNotifier {
+  public:
+    void ready() const;
+    void stopping() const;
+    void watchdog() const;
+    void status(std::string_view text) const;
+
+    // How often watchdog() must be called (half of WatchdogSec), when systemd asked for it.
+    [[nodiscard]] std::optional<std::chrono::microseconds> watchdog_interval() const;
+};
+
+}  // namespace dwell::config

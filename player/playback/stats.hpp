@@ -1,0 +1,84 @@
+// Presentation statistics: what `--stats-json` reports and what the benchmarks read. Memory stays
+// bounded however long the player runs (jitter goes into a fixed histogram, not a list).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <boost/json/object.hpp>
+
+#include "config/error.hpp"
+
+namespace dwell::player {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// What the main zone showed in a presented frame.
+enum class ZoneContent { item, fallback, blank };
+
+struct StatsOptions {
+    // A frame presented later than this after its due time counts as late.
+    std::chrono::microseconds late_after{std::chrono::milliseconds{8}};
+};
+
+struct StatsSummary {
+    std::uint64_t frames_presented = 0;
+    std::uint64_t frames_dropped = 0;
+    std::uint64_t late_frames = 0;
+    std::uint64_t blank_frames = 0;
+    std::uint64_t items_played = 0;
+    std::uint64_t items_failed = 0;
+    double jitter_p99_ms = 0;
+    double max_switch_gap_ms = 0;
+    double rss_max_mb = 0;
+};
+
+class PlaybackStats {
+  public:
+    explicit PlaybackStats(StatsOptions options = {}) : m_options(options) {}
+
+    // A frame that was due at `due` on the PTS schedule and reached the screen at `presented`.
+    void frame_presented(SteadyTime due, SteadyTime presented, ZoneContent content);
+    // A decoded frame skipped because its time had passed.
+    void frame_dropped() { ++m_summary.frames_dropped; }
+    void item_played() { ++m_summary.items_played; }
+    void item_failed() { ++m_summary.items_failed; }
+    // Time from the last frame of one item to the first frame of the next.
+    void switch_gap(std::chrono::microseconds gap);
+
+    // Figures so far; rss_max_mb is the process's peak resident set (VmHWM).
+    [[nodiscard]] StatsSummary summary() const;
+
+  private:
+    // Jitter |presented - due| in 0.1 ms bins up to 1 s; the last bin holds everything above.
+    static constexpr std::size_t bins = 10'001;
+    [[nodiscard]] double jitter_quantile_ms(double quantile) const;
+
+    StatsOptions m_options;
+    StatsSummary m_summary;
+    std::array<std::uint64_t, bins> m_jitter{};
+};
+
+// Peak resident set size of this process in MiB (VmHWM in /proc/self/status); 0 when unknown.
+double peak_rss_mb();
+
+boost::json::object to_json(const StatsSummary& summary);
+
+// Appends one JSON object per line; each line is flushed so a reader sees it at once.
+class StatsWriter {
+  public:
+    static Result<StatsWriter> open(const std::filesystem::path& file);
+    Result<void> write(const StatsSummary& summary, bool final);
+
+  private:
+    explicit StatsWriter(std::ofstream out, std::filesystem::path file)
+        : m_out(std::move(out)), m_file(std::move(file)) {}
+    std::ofstream m_out;
+    std::filesystem::path m_file;
+};
+
+}  // namespace dwell::player

@@ -1,0 +1,550 @@
+#include "player/render/renderer.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <system_error>
+
+#include <SDL_image.h>
+
+#include "config/log.hpp"
+
+namespace dwell::player {
+
+namespace {
+
+// SDL reports failures through SDL_GetError(); this is the one place they become Errors.
+std::unexpected<Error> sdl_failure(Errc code, std::string_view what) {
+    return fail(code, "{}: {}", what, SDL_GetError());
+}
+
+std::size_t byte_offset(int x, int y, int width) {
+    return (static_cast<std::size_t>(y) * static_cast<std::size_t>(width) + static_cast<std::size_t>(x)) * 4;
+}
+
+Rect clip(Rect area, int width, int height) {
+    const int left = std::max(area.x, 0);
+    const int top = std::max(area.y, 0);
+    const int right = std::min(area.x + std::max(area.width, 0), width);
+    const int bottom = std::min(area.y + std::max(area.height, 0), height);
+    if (right <= left || bottom <= top) return {};
+    return {left, top, right - left, bottom - top};
+}
+
+std::string available_video_drivers() {
+    std::string names;
+    const int count = SDL_GetNumVideoDrivers();
+    for (int i = 0; i < count; ++i) {
+        if (!names.empty()) names += ", ";
+        names += SDL_GetVideoDriver(i);
+    }
+    return names;
+}
+
+std::string_view to_string(VideoFormat format) {
+    switch (format) {
+    case VideoFormat::iyuv: return "IYUV";
+    case VideoFormat::nv12: return "NV12";
+    }
+    return "?";
+}
+
+Result<void> check_plane(std::string_view name, Plane plane, int min_pitch) {
+    if (plane.data == nullptr)
+        return fail(Errc::invalid_input, "the {} plane of a video frame is missing", name);
+    if (plane.pitch < min_pitch) {
+        return fail(Errc::invalid_input, "the {} plane's pitch {} is less than the {} bytes a row needs",
+                    name, plane.pitch, min_pitch);
+    }
+    return {};
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// RgbaImage and pixel statistics
+
+RgbaImage::RgbaImage(int width, int height, Color fill)
+    : m_width(width), m_height(height), m_bytes(byte_offset(0, height, width)) {
+    assert(width >= 0 && height >= 0);
+    for (std::size_t i = 0; i < m_bytes.size(); i += 4) {
+        m_bytes[i] = fill.r;
+        m_bytes[i + 1] = fill.g;
+        m_bytes[i + 2] = fill.b;
+        m_bytes[i + 3] = fill.a;
+    }
+}
+
+Color RgbaImage::pixel(int x, int y) const {
+    assert(x >= 0 && x < m_width && y >= 0 && y < m_height);
+    const std::size_t at = byte_offset(x, y, m_width);
+    return {m_bytes[at], m_bytes[at + 1], m_bytes[at + 2], m_bytes[at + 3]};
+}
+
+void RgbaImage::set_pixel(int x, int y, Color color) {
+    assert(x >= 0 && x < m_width && y >= 0 && y < m_height);
+    const std::size_t at = byte_offset(x, y, m_width);
+    m_bytes[at] = color.r;
+    m_bytes[at + 1] = color.g;
+    m_bytes[at + 2] = color.b;
+    m_bytes[at + 3] = color.a;
+}
+
+void RgbaImage::fill(Rect area, Color color) {
+    const Rect inside = clip(area, m_width, m_height);
+    for (int y = inside.y; y < inside.y + inside.height; ++y) {
+        for (int x = inside.x; x < inside.x + inside.width; ++x) set_pixel(x, y, color);
+    }
+}
+
+RegionStats region_stats(const RgbaImage& image, Rect region) {
+    const Rect inside = clip(region, image.width(), image.height());
+    if (inside.empty()) return {};
+    const auto bytes = image.bytes();
+    double sum = 0;
+    double sum_of_squares = 0;
+    for (int y = inside.y; y < inside.y + inside.height; ++y) {
+        for (int x = inside.x; x < inside.x + inside.width; ++x) {
+            const std::size_t at = byte_offset(x, y, image.width());
+            const double luma = 0.299 * bytes[at] + 0.587 * bytes[at + 1] + 0.114 * bytes[at + 2];
+            sum += luma;
+            sum_of_squares += luma * luma;
+        }
+    }
+    const double count = static_cast<double>(inside.width) * static_cast<double>(inside.height);
+    const double mean = sum / count;
+    return {mean, std::max(0.0, sum_of_squares / count - mean * mean)};
+}
+
+bool is_blank(const RgbaImage& image, Rect region, BlankThresholds thresholds) {
+    const RegionStats stats = region_stats(image, region);
+    return stats.mean_luma <= thresholds.max_mean_luma && stats.luma_variance <= thresholds.max_luma_variance;
+}
+
+Result<void> write_png(const RgbaImage& image, const std::filesystem::path& file) {
+    if (image.empty()) {
+        return fail(Errc::invalid_input, "cannot write {}: the image is empty ({}x{})", file.string(),
+                    image.width(), image.height());
+    }
+    // SDL only reads the pixels to encode them; the surface never outlives this call.
+    SDL_Surface* surface =
+        SDL_CreateRGBSurfaceWithFormatFrom(const_cast<std::uint8_t*>(image.bytes().data()), image.width(),
+                                           image.height(), 32, image.pitch(), SDL_PIXELFORMAT_RGBA32);
+    if (surface == nullptr) return sdl_failure(Errc::internal, fmt::format("cannot write {}", file.string()));
+    // Written beside and renamed, so a reader never sees half a PNG.
+    std::filesystem::path partial = file;
+    partial += ".partial";
+    const int saved = IMG_SavePNG(surface, partial.c_str());
+    SDL_FreeSurface(surface);
+    if (saved != 0) {
+        std::error_code ignored;
+        std::filesystem::remove(partial, ignored);
+        return sdl_failure(Errc::io, fmt::format("cannot write PNG {}", file.string()));
+    }
+    std::error_code error;
+    std::filesystem::rename(partial, file, error);
+    if (error) {
+        std::filesystem::remove(partial, error);
+        return fail(Errc::io, "cannot write PNG {}: {}", file.string(), error.message());
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placement
+
+std::optional<Placement> place(config::PixelSize texture_size, Rect zone, const DrawOptions& options) {
+    const config::PixelSize display = options.display_size.value_or(texture_size);
+    if (texture_size.width <= 0 || texture_size.height <= 0 || zone.empty() || display.width <= 0 ||
+        display.height <= 0) {
+        return std::nullopt;
+    }
+    const bool quarter_turn = options.rotation == Rotation::cw90 || options.rotation == Rotation::cw270;
+    const double display_width = display.width;
+    const double display_height = display.height;
+    // The picture's footprint on screen once turned.
+    const double footprint_width = quarter_turn ? display_height : display_width;
+    const double footprint_height = quarter_turn ? display_width : display_height;
+    const double zone_width = zone.width;
+    const double zone_height = zone.height;
+
+    Placement placement;
+    placement.source = {0, 0, texture_size.width, texture_size.height};
+    double shown_width = zone_width;
+    double shown_height = zone_height;
+    if (options.scaling == Scaling::fit) {
+        const double scale = std::min(zone_width / footprint_width, zone_height / footprint_height);
+        // Whole pixels, so the picture and its bars meet on a pixel edge.
+        shown_width = std::clamp(std::round(footprint_width * scale), 1.0, zone_width);
+        shown_height = std::clamp(std::round(footprint_height * scale), 1.0, zone_height);
+    } else {
+        const double scale = std::max(zone_width / footprint_width, zone_height / footprint_height);
+        // The part of the (unturned) picture that covers the zone, in display units, then texels.
+        const double visible_width =
+            std::min((quarter_turn ? zone_height : zone_width) / scale, display_width);
+        const double visible_height =
+            std::min((quarter_turn ? zone_width : zone_height) / scale, display_height);
+        const double crop_width = visible_width * texture_size.width / display_width;
+        const double crop_height = visible_height * texture_size.height / display_height;
+        const int width = std::clamp(static_cast<int>(std::lround(crop_width)), 1, texture_size.width);
+        const int height = std::clamp(static_cast<int>(std::lround(crop_height)), 1, texture_size.height);
+        placement.source = {(texture_size.width - width) / 2, (texture_size.height - height) / 2, width,
+                            height};
+    }
+    const double left = std::round(zone.x + (zone_width - shown_width) / 2);
+    const double top = std::round(zone.y + (zone_height - shown_height) / 2);
+    const double centre_x = left + shown_width / 2;
+    const double centre_y = top + shown_height / 2;
+    const double width = quarter_turn ? shown_height : shown_width;
+    const double height = quarter_turn ? shown_width : shown_height;
+    placement.destination = {static_cast<float>(centre_x - width / 2),
+                             static_cast<float>(centre_y - height / 2), static_cast<float>(width),
+                             static_cast<float>(height)};
+    switch (options.rotation) {
+    case Rotation::none: placement.angle_degrees = 0; break;
+    case Rotation::cw90: placement.angle_degrees = 90; break;
+    case Rotation::cw180: placement.angle_degrees = 180; break;
+    case Rotation::cw270: placement.angle_degrees = 270; break;
+    }
+    return placement;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Textures
+
+Texture::Texture(std::weak_ptr<SDL_Renderer> owner, SDL_Texture* texture, config::PixelSize size)
+    : m_owner(std::move(owner)), m_texture(texture), m_size(size) {}
+
+Texture::Texture(Texture&& other) noexcept
+    : m_owner(std::move(other.m_owner)),
+      m_texture(std::exchange(other.m_texture, nullptr)),
+      m_size(std::exchange(other.m_size, {})),
+      m_alpha(std::exchange(other.m_alpha, std::uint8_t{255})) {}
+
+Texture& Texture::operator=(Texture&& other) noexcept {
+    if (this != &other) {
+        reset();
+        m_owner = std::move(other.m_owner);
+        m_texture = std::exchange(other.m_texture, nullptr);
+        m_size = std::exchange(other.m_size, {});
+        m_alpha = std::exchange(other.m_alpha, std::uint8_t{255});
+    }
+    return *this;
+}
+
+Texture::~Texture() {
+    reset();
+}
+
+void Texture::reset() {
+    // SDL_DestroyRenderer frees its textures; destroying one again would touch freed memory.
+    if (m_texture != nullptr && !m_owner.expired()) SDL_DestroyTexture(m_texture);
+    m_texture = nullptr;
+    m_owner.reset();
+    m_size = {};
+}
+
+void Texture::set_alpha(std::uint8_t alpha) {
+    m_alpha = alpha;
+    if (m_texture != nullptr && !m_owner.expired()) SDL_SetTextureAlphaMod(m_texture, alpha);
+}
+
+void VideoTexture::set_alpha(std::uint8_t alpha) {
+    m_alpha = alpha;
+    m_texture.set_alpha(alpha);
+}
+
+Result<void> VideoTexture::prepare(VideoFormat format, config::PixelSize size) {
+    if (size.width <= 0 || size.height <= 0) {
+        return fail(Errc::invalid_input, "a video frame of {}x{} has no pixels", size.width, size.height);
+    }
+    const auto renderer = m_owner.lock();
+    if (!renderer) return fail(Errc::conflict, "the renderer of this video texture is gone");
+    if (!m_texture.empty() && m_format == format && m_texture.size() == size) return {};
+
+    const Uint32 pixel_format = format == VideoFormat::iyuv ? SDL_PIXELFORMAT_IYUV : SDL_PIXELFORMAT_NV12;
+    m_texture = Texture{};
+    SDL_Texture* texture =
+        SDL_CreateTexture(renderer.get(), pixel_format, SDL_TEXTUREACCESS_STREAMING, size.width, size.height);
+    if (texture == nullptr) {
+        m_format.reset();
+        return sdl_failure(Errc::unsupported, fmt::format("cannot make a {} video texture of {}x{}",
+                                                          to_string(format), size.width, size.height));
+    }
+    SDL_SetTextureBlendMode(texture, SDL_BLENDMODE_BLEND);
+    SDL_SetTextureScaleMode(texture, SDL_ScaleModeLinear);
+    m_texture = Texture{m_owner, texture, size};
+    m_texture.set_alpha(m_alpha);
+    m_format = format;
+    ++m_textures_created;
+    return {};
+}
+
+Result<void> VideoTexture::update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v) {
+    const int chroma_width = (size.width + 1) / 2;
+    if (auto checked = check_plane("Y", y, size.width); !checked) return checked;
+    if (auto checked = check_plane("U", u, chroma_width); !checked) return checked;
+    if (auto checked = check_plane("V", v, chroma_width); !checked) return checked;
+    if (auto prepared = prepare(VideoFormat::iyuv, size); !prepared) return prepared;
+    if (SDL_UpdateYUVTexture(m_texture.native(), nullptr, y.data, y.pitch, u.data, u.pitch, v.data,
+                             v.pitch) != 0) {
+        return sdl_failure(Errc::internal,
+                           fmt::format("cannot upload a {}x{} IYUV frame", size.width, size.height));
+    }
+    return {};
+}
+
+Result<void> VideoTexture::update_nv12(config::PixelSize size, Plane y, Plane uv) {
+    if (auto checked = check_plane("Y", y, size.width); !checked) return checked;
+    if (auto checked = check_plane("UV", uv, (size.width + 1) / 2 * 2); !checked) return checked;
+    if (auto prepared = prepare(VideoFormat::nv12, size); !prepared) return prepared;
+    if (SDL_UpdateNVTexture(m_texture.native(), nullptr, y.data, y.pitch, uv.data, uv.pitch) != 0) {
+        return sdl_failure(Errc::internal,
+                           fmt::format("cannot upload a {}x{} NV12 frame", size.width, size.height));
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renderer
+
+// SDL's video subsystem, counted by SDL itself, and the driver hint this process set for it.
+struct Renderer::VideoSubsystem {
+    bool driver_hint_set = false;
+    bool framebuffer_hint_set = false;
+
+    VideoSubsystem() = default;
+    VideoSubsystem(const VideoSubsystem&) = delete;
+    VideoSubsystem& operator=(const VideoSubsystem&) = delete;
+    ~VideoSubsystem() {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        // Back to the environment's choice, so the next Renderer with `automatic` gets SDL's.
+        if (driver_hint_set) SDL_ResetHint(SDL_HINT_VIDEODRIVER);
+        if (framebuffer_hint_set) SDL_ResetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION);
+    }
+};
+
+Result<std::unique_ptr<Renderer>> Renderer::create(const RendererOptions& options) {
+    constexpr int max_side = 16384;
+    if (options.size && (options.size->width <= 0 || options.size->height <= 0 ||
+                         options.size->width > max_side || options.size->height > max_side)) {
+        return fail(Errc::invalid_input, "window size {}x{} is out of range: each side must be 1..{}",
+                    options.size->width, options.size->height, max_side);
+    }
+
+    const bool explicit_driver = options.driver != config::VideoDriver::automatic;
+    const std::string requested{explicit_driver ? config::to_string(options.driver) : std::string_view{}};
+    // An override hint beats the SDL_VIDEODRIVER environment variable, which `automatic` leaves to SDL.
+    if (explicit_driver) SDL_SetHintWithPriority(SDL_HINT_VIDEODRIVER, requested.c_str(), SDL_HINT_OVERRIDE);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        const std::string reason = SDL_GetError();
+        if (explicit_driver) SDL_ResetHint(SDL_HINT_VIDEODRIVER);
+        return fail(Errc::unsupported, "cannot start SDL video driver '{}': {} (drivers in this SDL: {})",
+                    explicit_driver ? requested : std::string{"automatic"}, reason,
+                    available_video_drivers());
+    }
+    std::unique_ptr<Renderer> renderer{new Renderer()};
+    renderer->m_video = std::make_unique<VideoSubsystem>();
+    renderer->m_video->driver_hint_set = explicit_driver;
+
+    const char* current = SDL_GetCurrentVideoDriver();
+    renderer->m_video_driver = current != nullptr ? current : "";
+    // SDL was already running (another Renderer): the hint had no effect.
+    if (explicit_driver && SDL_strcasecmp(renderer->m_video_driver.c_str(), requested.c_str()) != 0) {
+        return fail(Errc::conflict, "video driver '{}' was asked for but SDL already runs '{}'", requested,
+                    renderer->m_video_driver);
+    }
+
+    config::PixelSize size;
+    if (options.size) {
+        size = *options.size;
+    } else {
+        SDL_DisplayMode desktop;
+        if (SDL_GetDesktopDisplayMode(0, &desktop) != 0) {
+            return sdl_failure(
+                Errc::unsupported,
+                fmt::format("cannot read the screen size from video driver '{}'", renderer->m_video_driver));
+        }
+        size = {desktop.w, desktop.h};
+    }
+
+    Uint32 window_flags = SDL_WINDOW_SHOWN;
+    // kmsdrm has no windows: a window is the screen, in the mode it is in.
+    if (options.window == WindowMode::fullscreen ||
+        SDL_strcasecmp(renderer->m_video_driver.c_str(), "kmsdrm") == 0) {
+        window_flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    }
+    renderer->m_window.reset(SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_UNDEFINED,
+                                              SDL_WINDOWPOS_UNDEFINED, size.width, size.height,
+                                              window_flags));
+    if (!renderer->m_window) {
+        return sdl_failure(Errc::unsupported, fmt::format("cannot open a {}x{} window on video driver '{}'",
+                                                          size.width, size.height, renderer->m_video_driver));
+    }
+    SDL_ShowCursor(SDL_DISABLE);
+    // SD video is BT.601 and HD video BT.709; SDL's default would treat HD as BT.601 too.
+    SDL_SetYUVConversionMode(SDL_YUV_CONVERSION_AUTOMATIC);
+
+    const auto log = config::logger("player");
+    const Uint32 vsync = options.vsync == VSync::on ? Uint32{SDL_RENDERER_PRESENTVSYNC} : Uint32{0};
+    SDL_Window* window = renderer->m_window.get();
+    const bool cpu_only_driver = SDL_strcasecmp(renderer->m_video_driver.c_str(), "offscreen") == 0 ||
+                                 SDL_strcasecmp(renderer->m_video_driver.c_str(), "dummy") == 0;
+    SDL_Renderer* native = nullptr;
+    if (options.acceleration == Acceleration::accelerated ||
+        (options.acceleration == Acceleration::automatic && !cpu_only_driver)) {
+        native = SDL_CreateRenderer(window, -1, SDL_RENDERER_ACCELERATED | vsync);
+        if (native == nullptr) {
+            log->warn("no accelerated renderer on video driver '{}' ({}); drawing in software",
+                      renderer->m_video_driver, SDL_GetError());
+        }
+    }
+    if (native == nullptr && cpu_only_driver) {
+        // Otherwise SDL backs the software renderer's window with an llvmpipe GL texture: more
+        // CPU, and Mesa's driver loaded and unloaded with every window.
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+        renderer->m_video->framebuffer_hint_set = true;
+    }
+    if (native == nullptr) native = SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE | vsync);
+    if (native == nullptr && vsync != 0) native = SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE);
+    if (native == nullptr) {
+        return sdl_failure(Errc::unsupported, fmt::format("cannot create a renderer on video driver '{}'",
+                                                          renderer->m_video_driver));
+    }
+    renderer->m_renderer = std::shared_ptr<SDL_Renderer>(native, SDL_DestroyRenderer);
+
+    SDL_RendererInfo info;
+    if (SDL_GetRendererInfo(native, &info) != 0)
+        return sdl_failure(Errc::internal, "cannot describe the renderer");
+    renderer->m_renderer_name = info.name != nullptr ? info.name : "";
+    renderer->m_accelerated = (info.flags & SDL_RENDERER_ACCELERATED) != 0;
+    renderer->m_max_texture_width = info.max_texture_width;
+    renderer->m_max_texture_height = info.max_texture_height;
+    if (SDL_GetRendererOutputSize(native, &renderer->m_output_size.width, &renderer->m_output_size.height) !=
+        0) {
+        return sdl_failure(Errc::internal, "cannot read the renderer's output size");
+    }
+    log->info("video driver {}, renderer {}{}, output {}x{}", renderer->m_video_driver,
+              renderer->m_renderer_name, (info.flags & SDL_RENDERER_PRESENTVSYNC) != 0 ? " with vsync" : "",
+              renderer->m_output_size.width, renderer->m_output_size.height);
+    return renderer;
+}
+
+Renderer::~Renderer() = default;
+
+Result<Texture> Renderer::create_texture(const RgbaImage& image, Sampling sampling) {
+    if (image.empty()) {
+        return fail(Errc::invalid_input, "cannot make a texture of an empty {}x{} image", image.width(),
+                    image.height());
+    }
+    if ((m_max_texture_width > 0 && image.width() > m_max_texture_width) ||
+        (m_max_texture_height > 0 && image.height() > m_max_texture_height)) {
+        return fail(Errc::unsupported, "an image of {}x{} is larger than renderer {} takes ({}x{})",
+                    image.width(), image.height(), m_renderer_name, m_max_texture_width,
+                    m_max_texture_height);
+    }
+    SDL_Texture* native = SDL_CreateTexture(m_renderer.get(), SDL_PIXELFORMAT_RGBA32,
+                                            SDL_TEXTUREACCESS_STATIC, image.width(), image.height());
+    if (native == nullptr) {
+        return sdl_failure(Errc::unsupported,
+                           fmt::format("cannot make a texture of {}x{}", image.width(), image.height()));
+    }
+    Texture texture{m_renderer, native, image.size()};
+    if (SDL_UpdateTexture(native, nullptr, image.bytes().data(), image.pitch()) != 0) {
+        return sdl_failure(Errc::internal,
+                           fmt::format("cannot upload a {}x{} image", image.width(), image.height()));
+    }
+    SDL_SetTextureBlendMode(native, SDL_BLENDMODE_BLEND);
+    SDL_SetTextureScaleMode(native,
+                            sampling == Sampling::linear ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
+    return texture;
+}
+
+void Renderer::clear(Color color) {
+    SDL_SetRenderDrawColor(m_renderer.get(), color.r, color.g, color.b, color.a);
+    SDL_RenderClear(m_renderer.get());
+}
+
+void Renderer::fill_rect(Rect area, Color color) {
+    if (area.empty()) return;
+    SDL_SetRenderDrawBlendMode(m_renderer.get(), SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(m_renderer.get(), color.r, color.g, color.b, color.a);
+    const SDL_Rect rect{area.x, area.y, area.width, area.height};
+    SDL_RenderFillRect(m_renderer.get(), &rect);
+}
+
+Result<void> Renderer::draw(const Texture& texture, Rect zone, const DrawOptions& options) {
+    if (texture.empty()) return {};
+    assert(texture.m_owner.lock() == m_renderer && "a texture is drawn only by the renderer that made it");
+    const auto placement = place(texture.size(), zone, options);
+    if (!placement) return {};
+    const SDL_Rect source{placement->source.x, placement->source.y, placement->source.width,
+                          placement->source.height};
+    const SDL_FRect destination{placement->destination.x, placement->destination.y,
+                                placement->destination.width, placement->destination.height};
+    if (SDL_RenderCopyExF(m_renderer.get(), texture.native(), &source, &destination, placement->angle_degrees,
+                          nullptr, SDL_FLIP_NONE) != 0) {
+        return sdl_failure(Errc::internal, fmt::format("cannot draw a {}x{} texture", texture.size().width,
+                                                       texture.size().height));
+    }
+    return {};
+}
+
+Result<void> Renderer::draw(const VideoTexture& video, Rect zone, const DrawOptions& options) {
+    return draw(video.texture(), zone, options);
+}
+
+Result<RgbaImage> Renderer::read_pixels() const {
+    return read_pixels(output_rect());
+}
+
+Result<RgbaImage> Renderer::read_pixels(Rect region) const {
+    const Rect inside = clip(region, m_output_size.width, m_output_size.height);
+    if (inside.empty()) {
+        return fail(Errc::invalid_input, "region {}x{} at {},{} is outside the {}x{} output", region.width,
+                    region.height, region.x, region.y, m_output_size.width, m_output_size.height);
+    }
+    RgbaImage image{inside.width, inside.height};
+    if (auto read = read_into(inside, image); !read) return fail(std::move(read.error()));
+    return image;
+}
+
+Result<void> Renderer::read_into(Rect inside, RgbaImage& image) const {
+    assert(image.width() == inside.width && image.height() == inside.height);
+    const SDL_Rect rect{inside.x, inside.y, inside.width, inside.height};
+    if (SDL_RenderReadPixels(m_renderer.get(), &rect, SDL_PIXELFORMAT_RGBA32, image.bytes().data(),
+                             image.pitch()) != 0) {
+        return sdl_failure(Errc::internal, "cannot read back the frame");
+    }
+    // The screen is opaque whatever alpha the back buffer keeps; snapshots show what a person sees.
+    const auto bytes = image.bytes();
+    for (std::size_t i = 3; i < bytes.size(); i += 4) bytes[i] = 255;
+    return {};
+}
+
+Result<void> Renderer::present(Capture capture) {
+    Result<void> captured;
+    if (capture == Capture::yes) {
+        // A fresh 1080p buffer costs thousands of page faults, so the previous capture's is reused.
+        if (!m_last_capture || m_last_capture->size() != m_output_size) {
+            m_last_capture.emplace(m_output_size.width, m_output_size.height);
+        }
+        captured = read_into(output_rect(), *m_last_capture);
+        if (!captured) m_last_capture.reset();
+    }
+    SDL_RenderPresent(m_renderer.get());
+    ++m_frames_presented;
+    return captured;
+}
+
+Result<void> Renderer::snapshot_png(const std::filesystem::path& file) const {
+    if (!m_last_capture) {
+        return fail(Errc::conflict, "cannot write snapshot {}: no frame was presented with Capture::yes yet",
+                    file.string());
+    }
+    return write_png(*m_last_capture, file);
+}
+
+}  // namespace dwell::player

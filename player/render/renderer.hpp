@@ -1,0 +1,311 @@
+// The SDL window and renderer the player draws on: video and picture textures, fit/fill placement
+// with rotation, translucent rectangles, presenting, and reading back exactly what was presented.
+//
+// Threads: the thread that calls Renderer::create owns SDL. Every member of Renderer, Texture and
+// VideoTexture must be called from that thread (SDL's renderer is not thread-safe, and on several
+// backends not even usable from another thread). RgbaImage, place(), region_stats(), is_blank()
+// and write_png() touch no SDL state that belongs to a thread and may be used anywhere, which is
+// how a snapshot is written off the render thread: take the capture, hand it to a worker.
+//
+// The video driver is process-wide state in SDL: Renderers alive at the same time share one.
+//
+// Video colours: YUV textures convert with BT.601 up to 576 lines and BT.709 above (SDL's
+// automatic mode, set by Renderer::create), limited range.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SDL.h>
+
+#include "config/config_file.hpp"
+#include "config/device_config.hpp"
+#include "config/error.hpp"
+
+namespace dwell::player {
+
+struct Color {
+    std::uint8_t r = 0;
+    std::uint8_t g = 0;
+    std::uint8_t b = 0;
+    std::uint8_t a = 255;
+    friend bool operator==(const Color&, const Color&) = default;
+};
+
+// A rectangle in output pixels; a zone of the screen, or a region of an image.
+struct Rect {
+    int x = 0;
+    int y = 0;
+    int width = 0;
+    int height = 0;
+    [[nodiscard]] bool empty() const { return width <= 0 || height <= 0; }
+    friend bool operator==(const Rect&, const Rect&) = default;
+};
+
+// The same with fractions, for where a scaled picture lands between pixels.
+struct RectF {
+    float x = 0;
+    float y = 0;
+    float width = 0;
+    float height = 0;
+    friend bool operator==(const RectF&, const RectF&) = default;
+};
+
+// Pixels in memory as R, G, B, A bytes, rows packed with no padding (pitch = width × 4).
+class RgbaImage {
+  public:
+    RgbaImage() = default;
+    // Every pixel `fill`; transparent black unless said. Negative sizes are a programming error.
+    RgbaImage(int width, int height, Color fill = Color{0, 0, 0, 0});
+
+    [[nodiscard]] int width() const { return m_width; }
+    [[nodiscard]] int height() const { return m_height; }
+    [[nodiscard]] int pitch() const { return m_width * 4; }
+    [[nodiscard]] config::PixelSize size() const { return {m_width, m_height}; }
+    // True when there is nothing to draw: a zero width or height (e.g. an empty text).
+    [[nodiscard]] bool empty() const { return m_width == 0 || m_height == 0; }
+
+    [[nodiscard]] std::span<std::uint8_t> bytes() { return m_bytes; }
+    [[nodiscard]] std::span<const std::uint8_t> bytes() const { return m_bytes; }
+    [[nodiscard]] Color pixel(int x, int y) const;
+    void set_pixel(int x, int y, Color color);
+    // Paints `area` (clipped to the image) with `color`, replacing what was there.
+    void fill(Rect area, Color color);
+
+    friend bool operator==(const RgbaImage&, const RgbaImage&) = default;
+
+  private:
+    int m_width = 0;
+    int m_height = 0;
+    std::vector<std::uint8_t> m_bytes;
+};
+
+// Brightness statistics of a region, on BT.601 luma (0..255), alpha ignored.
+struct RegionStats {
+    double mean_luma = 0;
+    double luma_variance = 0;
+};
+
+// Statistics of `region` clipped to the image; zeros when nothing is left of it.
+RegionStats region_stats(const RgbaImage& image, Rect region);
+
+// What counts as a blank picture: dark and flat. A black frame with a little noise is blank; a
+// dark video scene has texture, and a coloured fallback slide is bright, so neither is.
+struct BlankThresholds {
+    double max_mean_luma = 24;
+    double max_luma_variance = 16;
+};
+
+bool is_blank(const RgbaImage& image, Rect region, BlankThresholds thresholds = {});
+
+// Writes `image` as a PNG (SDL2_image). Safe to call from any thread.
+Result<void> write_png(const RgbaImage& image, const std::filesystem::path& file);
+
+// Clockwise quarter turns, as media rotation metadata and portrait-mounted screens need.
+enum class Rotation { none, cw90, cw180, cw270 };
+
+enum class Scaling {
+    fit,   // the whole picture, letterboxed inside the zone
+    fill,  // the whole zone, the picture cropped around its centre
+};
+
+struct DrawOptions {
+    Scaling scaling = Scaling::fit;
+    Rotation rotation = Rotation::none;
+    // The shape the picture is meant to have when it differs from its pixel grid (anamorphic
+    // video: sample aspect ratio ≠ 1); the texture's own size when absent.
+    std::optional<config::PixelSize> display_size;
+};
+
+// Where a picture goes: `source` is the part of the texture used (texture pixels), `destination`
+// the rectangle it is drawn into before it is turned by `angle_degrees` around its centre (the
+// SDL_RenderCopyEx convention), so a quarter-turned picture has its destination's width and
+// height swapped relative to what appears on screen.
+struct Placement {
+    Rect source;
+    RectF destination;
+    double angle_degrees = 0;
+};
+
+// The placement of a texture of `texture_size` in `zone`; nullopt when either has no area.
+std::optional<Placement> place(config::PixelSize texture_size, Rect zone, const DrawOptions& options);
+
+enum class Sampling {
+    linear,   // photos and video, scaled smoothly
+    nearest,  // QR codes and pixel art, scaled by whole factors and kept sharp
+};
+
+// A texture on the GPU (or the software renderer). Empty when default-constructed. Destroying it
+// after its Renderer is harmless: SDL already freed it with the renderer.
+class Texture {
+  public:
+    Texture() = default;
+    Texture(Texture&& other) noexcept;
+    Texture& operator=(Texture&& other) noexcept;
+    Texture(const Texture&) = delete;
+    Texture& operator=(const Texture&) = delete;
+    ~Texture();
+
+    [[nodiscard]] bool empty() const { return m_texture == nullptr; }
+    [[nodiscard]] config::PixelSize size() const { return m_size; }
+    // Multiplies the texture's alpha when drawn: 255 opaque, 0 invisible (crossfades).
+    void set_alpha(std::uint8_t alpha);
+    [[nodiscard]] std::uint8_t alpha() const { return m_alpha; }
+    [[nodiscard]] SDL_Texture* native() const { return m_texture; }
+
+  private:
+    friend class Renderer;
+    friend class VideoTexture;
+    Texture(std::weak_ptr<SDL_Renderer> owner, SDL_Texture* texture, config::PixelSize size);
+    void reset();
+
+    std::weak_ptr<SDL_Renderer> m_owner;  // expired once SDL has destroyed the texture with it
+    SDL_Texture* m_texture = nullptr;
+    config::PixelSize m_size;
+    std::uint8_t m_alpha = 255;
+};
+
+// One plane of a decoded frame: its first byte and the distance between rows, in bytes. The
+// memory must hold `pitch` bytes for each row of the plane; only positive pitches are accepted.
+struct Plane {
+    const std::uint8_t* data = nullptr;
+    int pitch = 0;
+};
+
+enum class VideoFormat {
+    iyuv,  // planar Y, U, V, chroma halved both ways (FFmpeg yuv420p / yuvj420p)
+    nv12,  // planar Y, then interleaved U/V, chroma halved both ways (hardware decoders)
+};
+
+// A streaming texture that takes decoded frames' planes as they are, without CPU conversion. It
+// keeps its texture from frame to frame and makes a new one only when the size or the format
+// changes, so frames of a new size never write past the old texture.
+class VideoTexture {
+  public:
+    VideoTexture() = default;
+
+    // Sizes are the frame's luma size; U and V planes are ceil(width/2) × ceil(height/2).
+    Result<void> update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v);
+    // The UV plane is ceil(width/2) pairs wide and ceil(height/2) rows high.
+    Result<void> update_nv12(config::PixelSize size, Plane y, Plane uv);
+
+    // Empty until the first successful update.
+    [[nodiscard]] const Texture& texture() const { return m_texture; }
+    [[nodiscard]] config::PixelSize size() const { return m_texture.size(); }
+    [[nodiscard]] std::optional<VideoFormat> format() const { return m_format; }
+    // How many textures were made so far: one per change of size or format.
+    [[nodiscard]] int textures_created() const { return m_textures_created; }
+    // Kept across texture changes.
+    void set_alpha(std::uint8_t alpha);
+
+  private:
+    friend class Renderer;
+    explicit VideoTexture(std::weak_ptr<SDL_Renderer> owner) : m_owner(std::move(owner)) {}
+    Result<void> prepare(VideoFormat format, config::PixelSize size);
+
+    std::weak_ptr<SDL_Renderer> m_owner;
+    Texture m_texture;
+    std::optional<VideoFormat> m_format;
+    std::uint8_t m_alpha = 255;
+    int m_textures_created = 0;
+};
+
+enum class VSync { off, on };
+enum class WindowMode { windowed, fullscreen };  // fullscreen is the desktop's own mode, never a mode switch
+enum class Acceleration {
+    // A GPU renderer, falling back to software; but software on offscreen and dummy, which have no
+    // GPU: there a "GPU" renderer is Mesa's llvmpipe emulating one on the CPU.
+    automatic,
+    accelerated,  // a GPU renderer on any driver (llvmpipe included), falling back to software
+    software,     // the software renderer only
+};
+
+struct RendererOptions {
+    // automatic: SDL's choice, which honours the SDL_VIDEODRIVER environment variable.
+    config::VideoDriver driver = config::VideoDriver::automatic;
+    std::optional<config::PixelSize> size;  // the desktop's size when absent
+    VSync vsync = VSync::on;
+    WindowMode window = WindowMode::windowed;  // kmsdrm is always fullscreen
+    Acceleration acceleration = Acceleration::automatic;
+    std::string title = "dwell";
+};
+
+// Whether present() also keeps a copy of the frame it presents.
+enum class Capture { no, yes };
+
+class Renderer {
+  public:
+    // Starts SDL video with the chosen driver, opens the window and a renderer. Errors say which
+    // driver or size was refused and why (SDL's own message included).
+    static Result<std::unique_ptr<Renderer>> create(const RendererOptions& options);
+
+    Renderer(const Renderer&) = delete;
+    Renderer& operator=(const Renderer&) = delete;
+    ~Renderer();
+
+    // The size of what is drawn, which in fullscreen is the screen's, whatever was asked.
+    [[nodiscard]] config::PixelSize output_size() const { return m_output_size; }
+    [[nodiscard]] Rect output_rect() const { return {0, 0, m_output_size.width, m_output_size.height}; }
+    [[nodiscard]] std::string_view video_driver() const { return m_video_driver; }
+    [[nodiscard]] std::string_view renderer_name() const { return m_renderer_name; }
+    [[nodiscard]] bool accelerated() const { return m_accelerated; }
+
+    // A static texture holding `image`; refuses an empty image or one larger than the GPU takes.
+    Result<Texture> create_texture(const RgbaImage& image, Sampling sampling = Sampling::linear);
+    [[nodiscard]] VideoTexture create_video_texture() const { return VideoTexture{m_renderer}; }
+
+    void clear(Color color);
+    // A rectangle blended over what is drawn by `color.a` (overlay backgrounds).
+    void fill_rect(Rect area, Color color);
+    // Draws `texture` into `zone` (with its alpha); an empty texture or zone draws nothing.
+    Result<void> draw(const Texture& texture, Rect zone, const DrawOptions& options = {});
+    Result<void> draw(const VideoTexture& video, Rect zone, const DrawOptions& options = {});
+
+    // Pixels of the frame being drawn (not yet presented), all of it or `region` of it.
+    Result<RgbaImage> read_pixels() const;
+    Result<RgbaImage> read_pixels(Rect region) const;
+
+    // Shows the frame. With Capture::yes the finished frame is read back first — some backends
+    // lose the back buffer at present — and kept as last_capture(); the frame is presented even
+    // when reading it back fails.
+    Result<void> present(Capture capture = Capture::no);
+    [[nodiscard]] std::uint64_t frames_presented() const { return m_frames_presented; }
+
+    // The last frame presented with Capture::yes, if any; take_capture() moves it out so it can be
+    // written by another thread with write_png.
+    [[nodiscard]] const std::optional<RgbaImage>& last_capture() const { return m_last_capture; }
+    std::optional<RgbaImage> take_capture() { return std::exchange(m_last_capture, std::nullopt); }
+    // Writes last_capture() as a PNG; an error when no frame was captured yet.
+    Result<void> snapshot_png(const std::filesystem::path& file) const;
+
+  private:
+    struct VideoSubsystem;
+    struct WindowDeleter {
+        void operator()(SDL_Window* window) const { SDL_DestroyWindow(window); }
+    };
+
+    Renderer() = default;
+    // Reads `inside` (within the output) into `image`, which has its size.
+    Result<void> read_into(Rect inside, RgbaImage& image) const;
+
+    std::unique_ptr<VideoSubsystem> m_video;
+    std::unique_ptr<SDL_Window, WindowDeleter> m_window;
+    std::shared_ptr<SDL_Renderer> m_renderer;  // textures hold weak references to know it is alive
+    config::PixelSize m_output_size;
+    std::string m_video_driver;
+    std::string m_renderer_name;
+    bool m_accelerated = false;
+    int m_max_texture_width = 0;  // 0: no limit (software renderer)
+    int m_max_texture_height = 0;
+    std::uint64_t m_frames_presented = 0;
+    std::optional<RgbaImage> m_last_capture;
+};
+
+}  // namespace dwell::player

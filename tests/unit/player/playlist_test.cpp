@@ -1,0 +1,136 @@
+#include "player/playback/playlist.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace dwell::player {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+class PlaylistTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        m_dir.write("media/clip.mp4", "not really a video, only its name matters here");
+        m_dir.write("media/poster.png", "png");
+        m_dir.write("media/blob", "?");
+    }
+
+    Result<Playlist> parse(std::string_view text) {
+        return parse_playlist(text, "playlist.yaml", m_dir.path());
+    }
+
+    std::string error_of(std::string_view text) {
+        auto result = parse(text);
+        EXPECT_FALSE(result) << "expected an error for:\n" << text;
+        return result ? std::string{} : result.error().message;
+    }
+
+    test::TempDir m_dir;
+};
+
+TEST_F(PlaylistTest, ReadsTheDocumentedForm) {
+    auto playlist = parse(R"(loop: false
+screen: { station: seoul, timezone: Asia/Seoul, layout: landscape-ticker }
+items:
+  - { file: media/clip.mp4 }
+  - { file: media/poster.png, duration: 5s }
+  - { file: media/blob, type: video, duration: 3s }
+join:
+  { account: "@dwell", prompt: "{account}에 {code} 보내고 참여하세요", deep_link: "https://line.me/R/oaMessage/@dwell/?{code}",
+    secret: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f, slot: 7, digits: 6, period: 60s }
+)");
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    EXPECT_FALSE(playlist->loop);
+    EXPECT_EQ(playlist->screen.station, "seoul");
+    EXPECT_EQ(playlist->screen.timezone, "Asia/Seoul");
+    EXPECT_EQ(playlist->screen.layout, "landscape-ticker");
+    ASSERT_EQ(playlist->items.size(), 3u);
+    EXPECT_EQ(playlist->items[0].file, m_dir.path() / "media/clip.mp4");
+    EXPECT_EQ(playlist->items[0].kind, content::MediaKind::video);
+    EXPECT_FALSE(playlist->items[0].duration);
+    EXPECT_EQ(playlist->items[1].kind, content::MediaKind::image);
+    EXPECT_EQ(playlist->items[1].duration, 5s);
+    EXPECT_EQ(playlist->items[2].kind, content::MediaKind::video);
+    ASSERT_TRUE(playlist->join);
+    EXPECT_EQ(playlist->join->slot, 7u);
+    EXPECT_EQ(playlist->join->secret[31], 0x1f);
+    EXPECT_EQ(playlist->join->period, 60s);
+}
+
+TEST_F(PlaylistTest, DefaultsLoopAndAStandaloneScreen) {
+    auto playlist = parse("items: [{ file: media/clip.mp4, duration: auto }]\n");
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    EXPECT_TRUE(playlist->loop);
+    EXPECT_EQ(playlist->screen.id, "standalone");
+    EXPECT_EQ(playlist->screen.timezone, "UTC");
+    EXPECT_EQ(playlist->screen.layout, "fullscreen");
+    EXPECT_FALSE(playlist->join);
+}
+
+TEST_F(PlaylistTest, ItemProblemsAreAllReported) {
+    const auto message = error_of(R"(items:
+  - { file: media/missing.mp4 }
+  - { file: media/poster.png }
+  - { file: media/blob }
+  - { file: media/clip.mp4, duration: soon }
+  - { file: media/clip.mp4, lenght: 3s }
+)");
+    EXPECT_THAT(message, HasSubstr("playlist.yaml:2:13: items[0].file:"));
+    EXPECT_THAT(message, HasSubstr("media/missing.mp4 does not exist"));
+    EXPECT_THAT(message, HasSubstr("playlist.yaml:3:5: items[1].duration: an image needs a duration"));
+    EXPECT_THAT(
+        message,
+        HasSubstr("playlist.yaml:4:13: items[2].file: cannot tell whether blob is a video or an image"));
+    EXPECT_THAT(message, HasSubstr("playlist.yaml:5:39: items[3].duration: \"soon\" is not a duration"));
+    EXPECT_THAT(message, HasSubstr("playlist.yaml:6:29: items[4].lenght: unknown key"));
+    EXPECT_THAT(message, HasSubstr("5 problems"));
+}
+
+TEST_F(PlaylistTest, EmptyOrMissingItemsAreRefused) {
+    EXPECT_THAT(error_of("items: []\n"), HasSubstr("items: needs at least one item"));
+    EXPECT_THAT(error_of("loop: true\n"), HasSubstr("items: missing required key"));
+    EXPECT_THAT(error_of("items: media/clip.mp4\n"), HasSubstr("items: expected a list"));
+}
+
+TEST_F(PlaylistTest, ScreenProblems) {
+    const auto message = error_of(R"(screen: { station: Seoul, timezone: Asia/Seol, layout: split }
+items: [{ file: media/clip.mp4 }]
+)");
+    EXPECT_THAT(message, HasSubstr("screen.station: \"Seoul\" is not an id"));
+    EXPECT_THAT(message, HasSubstr("screen.timezone: unknown time zone \"Asia/Seol\""));
+    EXPECT_THAT(message, HasSubstr("screen.layout: \"split\" is not a layout"));
+}
+
+TEST_F(PlaylistTest, JoinProblems) {
+    const auto message = error_of(R"(items: [{ file: media/clip.mp4 }]
+join: { account: "", prompt: "join now", deep_link: "https://x", secret: 00ff, digits: 3 }
+)");
+    EXPECT_THAT(message, HasSubstr("join.account: must not be empty"));
+    EXPECT_THAT(message, HasSubstr("join.prompt: \"join now\" has no {code}"));
+    EXPECT_THAT(message, HasSubstr("join.deep_link: \"https://x\" has no {code}"));
+    EXPECT_THAT(message, HasSubstr("join.secret:"));
+    EXPECT_THAT(message, HasSubstr("join.digits:"));
+    const auto slot = error_of(R"(items: [{ file: media/clip.mp4 }]
+join: { account: a, prompt: "{code}", deep_link: "{code}", slot: 10000, digits: 4,
+        secret: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f }
+)");
+    EXPECT_THAT(slot, HasSubstr("join.slot: slot 10000 is out of range; expected 0 to 9999"));
+}
+
+TEST_F(PlaylistTest, LoadsFromAFileRelativeToItsFolder) {
+    const auto file =
+        m_dir.write("lists/demo.yaml", "items: [{ file: ../media/poster.png, duration: 2s }]\n");
+    auto playlist = load_playlist(file);
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    EXPECT_EQ(playlist->items[0].file, (m_dir.path() / "media/poster.png").lexically_normal());
+    auto missing = load_playlist(m_dir / "nope.yaml");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+}  // namespace
+}  // namespace dwell::player
