@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "config/config_file.hpp"
+#include "config/yaml_reader.hpp"
 #include "content/asset_cache.hpp"
 
 namespace dwell::content {
@@ -65,13 +66,8 @@ class Issues {
     std::vector<std::string> m_items;
 };
 
-std::string join_path(std::string_view parent, std::string_view key) {
-    return parent.empty() ? std::string{key} : fmt::format("{}.{}", parent, key);
-}
-
-std::string index_path(std::string_view parent, std::size_t index) {
-    return fmt::format("{}[{}]", parent, index);
-}
+using config::index_path;
+using config::join_path;
 
 // ---- value readers: each reports its own problem at `path` and returns nullopt on failure ----
 
