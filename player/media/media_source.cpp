@@ -339,10 +339,9 @@ struct MediaSource::Shared {
             return false;
         }
         ++decoded;
-        if (frames.push(VideoFrame(displayable->release(), pts, duration), token) != PushResult::pushed)
-            return false;
+        // Set before the push: a waiter woken by the frame must already see the flag.
         first_frame = true;
-        return true;
+        return frames.push(VideoFrame(displayable->release(), pts, duration), token) == PushResult::pushed;
     }
 
     // Takes every frame the decoder has ready; false when the thread should stop.
@@ -609,7 +608,9 @@ bool MediaSource::first_frame_ready() const {
 
 bool MediaSource::wait_first_frame(config::Duration timeout) const {
     if (first_frame_ready()) return true;
-    return m_shared->frames.wait_for_item(timeout) || first_frame_ready();
+    // Wakes on the first frame or on the end of a source that had none.
+    static_cast<void>(m_shared->frames.wait_for_item(timeout));
+    return first_frame_ready();
 }
 
 bool MediaSource::at_end() const {
