@@ -18,12 +18,6 @@ namespace {
 
 constexpr int max_side = 16384;
 
-std::string layout_names() {
-    std::string out;
-    for (const Layout& layout : builtin_layouts()) out += (out.empty() ? "" : ", ") + layout.name;
-    return out;
-}
-
 Screen read_screen(const YAML::Node& root, DocumentReader& reader) {
     Screen screen;
     config::MapReader map(root, "", reader.problems());
@@ -66,6 +60,12 @@ std::span<const Layout> builtin_layouts() {
         {"portrait", {{"main", 0, 0, 1, 0.8}, {"side", 0, 0.8, 1, 0.2}}},
     }};
     return layouts;
+}
+
+std::string layout_names() {
+    std::string out;
+    for (const Layout& layout : builtin_layouts()) out += (out.empty() ? "" : ", ") + layout.name;
+    return out;
 }
 
 const Layout* builtin_layout(std::string_view name) {

@@ -63,6 +63,8 @@ struct Layout {
 std::span<const Layout> builtin_layouts();
 // nullptr when `name` is not a built-in layout.
 const Layout* builtin_layout(std::string_view name);
+// "fullscreen, landscape-ticker, portrait": the built-in names, for messages.
+std::string layout_names();
 
 std::string_view to_string(Orientation orientation);
 Result<Orientation> parse_orientation(std::string_view text);

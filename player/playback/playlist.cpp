@@ -29,8 +29,8 @@ void read_screen(const YAML::Node& node, Problems& problems, content::Screen& sc
     });
     reader.optional("layout", screen.layout, [](std::string_view text) -> Result<std::string> {
         if (content::builtin_layout(text) == nullptr)
-            return fail(Errc::invalid_input,
-                        "\"{}\" is not a layout; expected fullscreen, landscape-ticker or portrait", text);
+            return fail(Errc::invalid_input, "\"{}\" is not a layout; expected one of: {}", text,
+                        content::layout_names());
         return std::string{text};
     });
     reader.optional("orientation", screen.orientation, content::parse_orientation);

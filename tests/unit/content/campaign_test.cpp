@@ -9,6 +9,8 @@
 
 #include "content/campaign_codec.hpp"
 
+#include "tests/support/text.hpp"
+
 namespace dwell::content {
 namespace {
 
@@ -38,15 +40,7 @@ join:
   code: { digits: 6, period: 60s }
 )";
 
-// `text` with its 1-based line `line` replaced, so the other lines keep their numbers.
-std::string replace_line(std::string_view text, int line, std::string_view replacement) {
-    std::istringstream in{std::string{text}};
-    std::string out;
-    std::string current;
-    for (int number = 1; std::getline(in, current); ++number)
-        out += (number == line ? std::string{replacement} : current) + "\n";
-    return out;
-}
+using test::replace_line;
 
 // The error message of a document that must fail to decode.
 std::string decode_error(std::string_view yaml, const CampaignContext& context = {}) {

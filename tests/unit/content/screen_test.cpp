@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
+#include "tests/support/text.hpp"
+
 namespace dwell::content {
 namespace {
 
@@ -22,14 +24,7 @@ orientation: portrait
 layout: portrait
 )";
 
-std::string replace_line(std::string_view text, int line, std::string_view replacement) {
-    std::istringstream in{std::string{text}};
-    std::string out;
-    std::string current;
-    for (int number = 1; std::getline(in, current); ++number)
-        out += (number == line ? std::string{replacement} : current) + "\n";
-    return out;
-}
+using test::replace_line;
 
 std::string decode_error(std::string_view yaml) {
     const auto result = screen_from_yaml(yaml, "screen.yaml");
