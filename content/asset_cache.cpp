@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <system_error>
 #include <tuple>
 #include <utility>
@@ -101,6 +102,33 @@ bool is_sha256_hex(std::string_view text) {
 Result<fs::path> asset_path(const fs::path& root, std::string_view sha256) {
     if (auto valid = check_sha256(sha256); !valid) return fail(std::move(valid.error()));
     return root / relative_asset_path(sha256);
+}
+
+Result<std::string> sha256_of_file(const fs::path& file) {
+    std::ifstream in{file, std::ios::binary};
+    if (!in) {
+        std::error_code error;
+        return fail(fs::exists(file, error) ? Errc::io : Errc::not_found, "cannot read {} to hash it",
+                    file.string());
+    }
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> hash{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+    if (!hash || EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr) != 1) {
+        return fail(Errc::internal, "cannot start SHA-256 (OpenSSL EVP) for {}", file.string());
+    }
+    std::vector<char> buffer(chunk_size);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        if (EVP_DigestUpdate(hash.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) != 1) {
+            return fail(Errc::internal, "SHA-256 (OpenSSL EVP) failed on {}", file.string());
+        }
+    }
+    if (!in.eof()) return fail(Errc::io, "cannot read {} to hash it", file.string());
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(hash.get(), digest.data(), &length) != 1) {
+        return fail(Errc::internal, "SHA-256 (OpenSSL EVP) failed on {}", file.string());
+    }
+    return to_hex(std::span{digest}.first(length));
 }
 
 // ---- AssetWriter -------------------------------------------------------------------------------

@@ -36,6 +36,10 @@ namespace dwell::content {
 [[nodiscard]] Result<std::filesystem::path> asset_path(const std::filesystem::path& root,
                                                        std::string_view sha256);
 
+// The SHA-256 of a file's bytes as 64 lowercase hex digits, the name it has as an asset. Errors
+// name the file (Errc::not_found, Errc::io).
+[[nodiscard]] Result<std::string> sha256_of_file(const std::filesystem::path& file);
+
 class AssetCache;
 
 // One asset being written into the cache: bytes go to `<root>/tmp/<hex>.partial` and are hashed

@@ -94,7 +94,20 @@ struct SourceInfo {
     DecodingPath decoding = DecodingPath::software;
 };
 
-class MediaSource {
+// What playback needs from a playing video. MediaSource is the real one; tests put fakes here (a
+// decoder that never delivers) to show what the timeline does about them.
+class VideoStream {
+  public:
+    virtual ~VideoStream() = default;
+    [[nodiscard]] virtual const SourceInfo& info() const = 0;
+    virtual std::optional<VideoFrame> try_pop_frame() = 0;
+    [[nodiscard]] virtual bool first_frame_ready() const = 0;
+    [[nodiscard]] virtual bool at_end() const = 0;
+    [[nodiscard]] virtual std::optional<Error> error() const = 0;
+    [[nodiscard]] virtual std::size_t queued_frames() const = 0;
+};
+
+class MediaSource final : public VideoStream {
   public:
     // Opens `file`, picks its best video stream and starts decoding at once, so the first frame is
     // ready before the item is due (preroll). Errors name the file and the reason:
@@ -104,34 +117,34 @@ class MediaSource {
     static Result<std::unique_ptr<MediaSource>> open(const std::filesystem::path& file,
                                                      MediaSourceOptions options = {});
 
-    ~MediaSource();
+    ~MediaSource() override;
     MediaSource(const MediaSource&) = delete;
     MediaSource& operator=(const MediaSource&) = delete;
 
-    [[nodiscard]] const SourceInfo& info() const { return m_info; }
+    [[nodiscard]] const SourceInfo& info() const override { return m_info; }
 
     // The next frame in presentation order; nullopt when none arrived within `timeout` or the
     // source is at its end (see at_end()).
     std::optional<VideoFrame> pop_frame(config::Duration timeout);
-    std::optional<VideoFrame> try_pop_frame();
+    std::optional<VideoFrame> try_pop_frame() override;
 
     // True once a frame has been decoded (it may since have been popped).
-    [[nodiscard]] bool first_frame_ready() const;
+    [[nodiscard]] bool first_frame_ready() const override;
     // Waits until the first frame is decoded or the source ended without one; true when decoded.
     bool wait_first_frame(config::Duration timeout) const;
 
     // Decoding has stopped and every frame was popped: nothing more will come. Reached at the end
     // of the file, and also after a failure (then error() says what went wrong).
-    [[nodiscard]] bool at_end() const;
+    [[nodiscard]] bool at_end() const override;
     // Why decoding gave up mid-way (a stream too corrupt to go on, a read that failed or timed out).
-    [[nodiscard]] std::optional<Error> error() const;
+    [[nodiscard]] std::optional<Error> error() const override;
 
     // Packets the decoder refused and frames it had to patch up (damaged data) so far.
     [[nodiscard]] std::int64_t skipped_packets() const;
     [[nodiscard]] std::int64_t damaged_frames() const;
     [[nodiscard]] std::int64_t frames_decoded() const;
     // Frames waiting in the frame queue.
-    [[nodiscard]] std::size_t queued_frames() const;
+    [[nodiscard]] std::size_t queued_frames() const override;
 
   private:
     struct Shared;  // what the threads share with the owner

@@ -1,8 +1,11 @@
 #include "player/playback/playlist.hpp"
 
+#include <array>
+#include <charconv>
 #include <system_error>
 
 #include "config/config_file.hpp"
+#include "config/log.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace dwell::player {
@@ -37,6 +40,26 @@ void read_screen(const YAML::Node& node, Problems& problems, content::Screen& sc
     reader.finish();
 }
 
+Result<Scaling> parse_scaling(std::string_view text) {
+    if (text == "fit") return Scaling::fit;
+    if (text == "fill") return Scaling::fill;
+    return fail(Errc::invalid_input, "expected fit or fill, got \"{}\"", text);
+}
+
+Transition read_transition(const YAML::Node& node, Problems& problems) {
+    Transition transition;
+    MapReader reader{node, "transition", problems};
+    if (!reader.is_map()) return transition;
+    reader.optional("type", transition.kind, [](std::string_view text) -> Result<TransitionKind> {
+        if (text == "cut") return TransitionKind::cut;
+        if (text == "crossfade") return TransitionKind::crossfade;
+        return fail(Errc::invalid_input, "expected cut or crossfade, got \"{}\"", text);
+    });
+    reader.optional("duration", transition.duration, config::parse_positive_duration);
+    reader.finish();
+    return transition;
+}
+
 PlaylistItem read_item(const YAML::Node& node, const std::string& path, Problems& problems,
                        const std::filesystem::path& base_dir) {
     PlaylistItem item;
@@ -47,11 +70,13 @@ PlaylistItem read_item(const YAML::Node& node, const std::string& path, Problems
             auto file = config::path_parser(base_dir)(text);
             std::error_code ec;
             if (file && !std::filesystem::exists(*file, ec))
-                return fail(Errc::not_found, "{} does not exist", file->string());
+                config::logger("player")->warn("{}: {}.file: {} does not exist; it will be skipped",
+                                               problems.source(), path, file->string());
             return file;
         });
     std::optional<content::MediaKind> kind;
     reader.optional("type", kind, content::parse_media_kind);
+    reader.optional("fit", item.scaling, parse_scaling);
     const YAML::Node duration = reader.take("duration");
     const bool is_auto = duration && duration.IsScalar() && duration.Scalar() == "auto";
     if (duration && !is_auto)
@@ -116,12 +141,54 @@ Result<Playlist> decode_playlist(const YAML::Node& root, std::string_view source
     if (items && items.IsSequence() && items.size() == 0)
         problems.add(items, "items", "needs at least one item");
     if (const auto join = top.take("join")) playlist.join = read_join(join, problems);
+    if (const auto transition = top.take("transition"))
+        playlist.transition = read_transition(transition, problems);
+    top.optional("ticker", playlist.ticker);
+    if (const auto fallback = top.take("fallback")) {
+        MapReader reader{fallback, "fallback", problems};
+        reader.optional("color", playlist.fallback_color, parse_color);
+        reader.finish();
+    }
     top.finish();
     if (!problems.empty()) return fail(problems.to_error());
     return playlist;
 }
 
 }  // namespace
+
+Result<Transition> parse_transition(std::string_view text) {
+    const auto colon = text.find(':');
+    const std::string_view kind = text.substr(0, colon);
+    Transition transition;
+    if (kind == "crossfade") {
+        transition.kind = TransitionKind::crossfade;
+    } else if (kind != "cut" || colon != std::string_view::npos) {
+        return fail(Errc::invalid_input,
+                    "expected cut, crossfade or crossfade:DURATION (e.g. crossfade:800ms), got \"{}\"", text);
+    }
+    if (colon != std::string_view::npos) {
+        auto duration = config::parse_positive_duration(text.substr(colon + 1));
+        if (!duration) return fail(Errc::invalid_input, "in \"{}\": {}", text, duration.error().message);
+        transition.duration = *duration;
+    }
+    return transition;
+}
+
+Result<Color> parse_color(std::string_view text) {
+    const auto bad = [&] {
+        return fail(Errc::invalid_input, "expected a colour like #1f3a5f or #1f3a5fcc, got \"{}\"", text);
+    };
+    if (!text.starts_with('#') || (text.size() != 7 && text.size() != 9)) return bad();
+    std::array<std::uint8_t, 4> bytes{0, 0, 0, 255};
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2) {
+        unsigned value = 0;
+        const auto* first = text.data() + i + 1;
+        const auto [end, error] = std::from_chars(first, first + 2, value, 16);
+        if (error != std::errc{} || end != first + 2) return bad();
+        bytes[i / 2] = static_cast<std::uint8_t>(value);
+    }
+    return Color{bytes[0], bytes[1], bytes[2], bytes[3]};
+}
 
 Result<Playlist> parse_playlist(std::string_view text, std::string_view source,
                                 const std::filesystem::path& base_dir) {

@@ -14,8 +14,13 @@ void PlaybackStats::frame_presented(SteadyTime due, SteadyTime presented, ZoneCo
     if (content == ZoneContent::blank) ++m_summary.blank_frames;
     const auto offset = std::chrono::duration_cast<std::chrono::microseconds>(presented - due);
     if (offset > m_options.late_after) ++m_summary.late_frames;
-    const auto jitter_us = static_cast<std::uint64_t>(offset.count() < 0 ? -offset.count() : offset.count());
-    ++m_jitter[std::min<std::uint64_t>(jitter_us / 100, bins - 1)];
+    m_jitter.add(offset.count() < 0 ? -offset : offset);
+}
+
+void LatencyHistogram::add(std::chrono::microseconds value) {
+    const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(value.count(), 0));
+    ++m_bins[std::min<std::uint64_t>(us / 100, bins - 1)];
+    ++m_count;
 }
 
 void PlaybackStats::switch_gap(std::chrono::microseconds gap) {
@@ -23,16 +28,13 @@ void PlaybackStats::switch_gap(std::chrono::microseconds gap) {
         std::max(m_summary.max_switch_gap_ms, static_cast<double>(gap.count()) / 1000.0);
 }
 
-double PlaybackStats::jitter_quantile_ms(double quantile) const {
-    std::uint64_t total = 0;
-    for (const auto count : m_jitter) total += count;
-    if (total == 0) return 0;
-    // The smallest bin whose cumulative count reaches the quantile, reported at its upper edge so
-    // the figure never flatters.
-    const auto wanted = static_cast<std::uint64_t>(quantile * static_cast<double>(total) + 0.5);
+double LatencyHistogram::quantile_ms(double quantile) const {
+    if (m_count == 0) return 0;
+    // The smallest bin whose cumulative count reaches the quantile.
+    const auto wanted = static_cast<std::uint64_t>(quantile * static_cast<double>(m_count) + 0.5);
     std::uint64_t seen = 0;
     for (std::size_t bin = 0; bin < bins; ++bin) {
-        seen += m_jitter[bin];
+        seen += m_bins[bin];
         if (seen >= std::max<std::uint64_t>(wanted, 1)) return static_cast<double>(bin + 1) / 10.0;
     }
     return static_cast<double>(bins) / 10.0;
@@ -40,7 +42,10 @@ double PlaybackStats::jitter_quantile_ms(double quantile) const {
 
 StatsSummary PlaybackStats::summary() const {
     StatsSummary out = m_summary;
-    out.jitter_p99_ms = jitter_quantile_ms(0.99);
+    out.jitter_p99_ms = m_jitter.quantile_ms(0.99);
+    out.events_shown = m_events.count();
+    out.event_to_pixel_p50_ms = m_events.quantile_ms(0.50);
+    out.event_to_pixel_p99_ms = m_events.quantile_ms(0.99);
     out.rss_max_mb = peak_rss_mb();
     return out;
 }
@@ -69,6 +74,10 @@ boost::json::object to_json(const StatsSummary& summary) {
     out["items_played"] = summary.items_played;
     out["items_failed"] = summary.items_failed;
     out["rss_max_mb"] = summary.rss_max_mb;
+    out["events_shown"] = summary.events_shown;
+    out["event_to_pixel_p50_ms"] = summary.event_to_pixel_p50_ms;
+    out["event_to_pixel_p99_ms"] = summary.event_to_pixel_p99_ms;
+    out["cpu_seconds"] = summary.cpu_seconds;
     return out;
 }
 

@@ -18,7 +18,7 @@ namespace dwell::player {
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 // What the main zone showed in a presented frame.
-enum class ZoneContent { item, fallback, blank };
+enum class ZoneContent { item, fallback, takeover, blank };
 
 struct StatsOptions {
     // A frame presented later than this after its due time counts as late.
@@ -35,6 +35,25 @@ struct StatsSummary {
     double jitter_p99_ms = 0;
     double max_switch_gap_ms = 0;
     double rss_max_mb = 0;
+    std::uint64_t events_shown = 0;  // live events whose effect was presented
+    double event_to_pixel_p50_ms = 0;
+    double event_to_pixel_p99_ms = 0;
+    double cpu_seconds = 0;  // filled in by the caller, which knows whose CPU time counts
+};
+
+// Durations counted in 0.1 ms bins up to 1 s (the last bin holds everything longer): quantiles
+// with fixed memory however long the player runs.
+class LatencyHistogram {
+  public:
+    void add(std::chrono::microseconds value);
+    [[nodiscard]] std::uint64_t count() const { return m_count; }
+    // Reported at the bin's upper edge, so the figure never flatters; 0 when empty.
+    [[nodiscard]] double quantile_ms(double quantile) const;
+
+  private:
+    static constexpr std::size_t bins = 10'001;
+    std::array<std::uint64_t, bins> m_bins{};
+    std::uint64_t m_count = 0;
 };
 
 class PlaybackStats {
@@ -49,18 +68,17 @@ class PlaybackStats {
     void item_failed() { ++m_summary.items_failed; }
     // Time from the last frame of one item to the first frame of the next.
     void switch_gap(std::chrono::microseconds gap);
+    // From when the hub made a live event to when a frame showing it was presented.
+    void event_presented(std::chrono::microseconds latency) { m_events.add(latency); }
 
     // Figures so far; rss_max_mb is the process's peak resident set (VmHWM).
     [[nodiscard]] StatsSummary summary() const;
 
   private:
-    // Jitter |presented - due| in 0.1 ms bins up to 1 s; the last bin holds everything above.
-    static constexpr std::size_t bins = 10'001;
-    [[nodiscard]] double jitter_quantile_ms(double quantile) const;
-
     StatsOptions m_options;
     StatsSummary m_summary;
-    std::array<std::uint64_t, bins> m_jitter{};
+    LatencyHistogram m_jitter;  // |presented - due|
+    LatencyHistogram m_events;
 };
 
 // Peak resident set size of this process in MiB (VmHWM in /proc/self/status); 0 when unknown.

@@ -550,5 +550,18 @@ TEST_F(AssetCacheTest, OpenRefusesARootThatIsAFile) {
     EXPECT_NE(cache.error().message.find(file.string()), std::string::npos) << cache.error().message;
 }
 
+TEST(Sha256OfFile, HashesTheBytesAndNamesAMissingFile) {
+    const test::TempDir dir;
+    // The SHA-256 of "abc" (FIPS 180-2 example) and of nothing at all.
+    EXPECT_EQ(sha256_of_file(dir.write("abc.txt", "abc")),
+              "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(sha256_of_file(dir.write("empty", "")),
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    const auto missing = sha256_of_file(dir / "nope.mp4");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::not_found);
+    EXPECT_NE(missing.error().message.find("nope.mp4"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dwell::content

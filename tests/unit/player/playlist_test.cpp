@@ -73,14 +73,14 @@ TEST_F(PlaylistTest, DefaultsLoopAndAStandaloneScreen) {
 
 TEST_F(PlaylistTest, ItemProblemsAreAllReported) {
     const auto message = error_of(R"(items:
-  - { file: media/missing.mp4 }
+  - { file: media/clip.mp4, fit: stretch }
   - { file: media/poster.png }
   - { file: media/blob }
   - { file: media/clip.mp4, duration: soon }
   - { file: media/clip.mp4, lenght: 3s }
 )");
-    EXPECT_THAT(message, HasSubstr("playlist.yaml:2:13: items[0].file:"));
-    EXPECT_THAT(message, HasSubstr("media/missing.mp4 does not exist"));
+    EXPECT_THAT(message,
+                HasSubstr("playlist.yaml:2:34: items[0].fit: expected fit or fill, got \"stretch\""));
     EXPECT_THAT(message, HasSubstr("playlist.yaml:3:5: items[1].duration: an image needs a duration"));
     EXPECT_THAT(
         message,
@@ -88,6 +88,57 @@ TEST_F(PlaylistTest, ItemProblemsAreAllReported) {
     EXPECT_THAT(message, HasSubstr("playlist.yaml:5:39: items[3].duration: \"soon\" is not a duration"));
     EXPECT_THAT(message, HasSubstr("playlist.yaml:6:29: items[4].lenght: unknown key"));
     EXPECT_THAT(message, HasSubstr("5 problems"));
+}
+
+// A missing file is what a screen meets when an asset went away: it is skipped when its turn comes,
+// with an error record, rather than refusing the whole playlist.
+TEST_F(PlaylistTest, AMissingFileIsAcceptedAndPlayedAsAFailure) {
+    auto playlist = parse("items: [{ file: media/missing.mp4 }, { file: media/clip.mp4 }]\n");
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    ASSERT_EQ(playlist->items.size(), 2u);
+    EXPECT_EQ(playlist->items[0].file, m_dir.path() / "media/missing.mp4");
+}
+
+TEST_F(PlaylistTest, ReadsTransitionTickerFallbackAndFit) {
+    auto playlist = parse(R"(transition: { type: crossfade, duration: 800ms }
+ticker: "다음 열차 3분"
+fallback: { color: "#204080" }
+items: [{ file: media/poster.png, duration: 5s, fit: fill }, { file: media/clip.mp4 }]
+)");
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    EXPECT_EQ(playlist->transition, (Transition{TransitionKind::crossfade, 800ms}));
+    EXPECT_EQ(playlist->ticker, "다음 열차 3분");
+    EXPECT_EQ(playlist->fallback_color, (Color{0x20, 0x40, 0x80, 255}));
+    EXPECT_EQ(playlist->items[0].scaling, Scaling::fill);
+    EXPECT_EQ(playlist->items[1].scaling, Scaling::fit);
+
+    const auto message = error_of(R"(transition: { type: wipe, duration: 0s }
+fallback: { color: blue }
+items: [{ file: media/clip.mp4 }]
+)");
+    EXPECT_THAT(message, HasSubstr("transition.type: expected cut or crossfade, got \"wipe\""));
+    EXPECT_THAT(message, HasSubstr("transition.duration:"));
+    EXPECT_THAT(message, HasSubstr("fallback.color: expected a colour like #1f3a5f"));
+}
+
+TEST(TransitionText, ParsesTheCommandLineForm) {
+    EXPECT_EQ(parse_transition("cut"), (Transition{TransitionKind::cut, 500ms}));
+    EXPECT_EQ(parse_transition("crossfade"), (Transition{TransitionKind::crossfade, 500ms}));
+    EXPECT_EQ(parse_transition("crossfade:1s"), (Transition{TransitionKind::crossfade, 1000ms}));
+    for (const auto* bad : {"", "wipe", "cut:1s", "crossfade:", "crossfade:-1s", "crossfade:fast"}) {
+        auto transition = parse_transition(bad);
+        ASSERT_FALSE(transition) << bad;
+        EXPECT_EQ(transition.error().code, Errc::invalid_input);
+        EXPECT_THAT(transition.error().message, HasSubstr(bad));
+    }
+}
+
+TEST(ColorText, ParsesHexWithOptionalAlpha) {
+    EXPECT_EQ(parse_color("#1f3a5f"), (Color{0x1f, 0x3a, 0x5f, 255}));
+    EXPECT_EQ(parse_color("#1F3A5F80"), (Color{0x1f, 0x3a, 0x5f, 0x80}));
+    for (const auto* bad : {"", "1f3a5f", "#1f3a5", "#1f3a5fz0", "#gggggg", "#1f3a5f8"}) {
+        EXPECT_FALSE(parse_color(bad)) << bad;
+    }
 }
 
 TEST_F(PlaylistTest, EmptyOrMissingItemsAreRefused) {
