@@ -388,6 +388,8 @@ int run_player(const PlayerOptions& options) {
     // this much before they are due, so they reach the screen on time rather than that much late.
     std::chrono::microseconds lead{0};
     constexpr std::chrono::microseconds max_lead{12'000};
+    bool events_waiting = false;  // applied to the scene, not drawn yet
+    constexpr auto event_ride = milliseconds{12};
 
     while (!g_stop.load()) {
         SteadyTime now = Clock::now();
@@ -427,7 +429,12 @@ int run_player(const PlayerOptions& options) {
                                             : static_cast<const void*>(view.layers.back().image));
         const auto elapsed = std::chrono::duration_cast<config::Duration>(now - start);
         const auto snapshot = snapshots ? snapshot_schedule.take_due(elapsed) : std::nullopt;
-        const bool present = first || frame_due || !batch.empty() || now >= scene_deadline || snapshot ||
+        // A live event rides on the next video frame when one is due within a few milliseconds,
+        // rather than costing a whole extra frame: a burst of joins must not double the drawing.
+        events_waiting = events_waiting || !batch.empty();
+        const bool events_now =
+            events_waiting && timeline.next_deadline(now + lead) - lead > now + event_ride;
+        const bool present = first || frame_due || events_now || now >= scene_deadline || snapshot ||
                              top_layer != last_layer || view.layers.size() > 1 ||
                              now - last_present >= std::chrono::seconds{1};
         if (present) {
@@ -444,6 +451,7 @@ int run_player(const PlayerOptions& options) {
             }
             last_present = presented;
             last_layer = top_layer;
+            events_waiting = false;
             for (const PresentedEvent& shown : (*scene)->take_presented()) {
                 const auto latency =
                     std::chrono::duration_cast<std::chrono::microseconds>(presented_wall - shown.at);

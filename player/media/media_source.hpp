@@ -72,7 +72,8 @@ struct MediaSourceOptions {
     // Decoder threads; 0 lets FFmpeg pick one per core. Two keeps 1080p30 H.264 real-time on a
     // small board without taking every core from the renderer.
     int decoder_threads = 2;
-    std::size_t frame_queue_capacity = 6;  // 6 frames of 1080p yuv420p are 18 MB
+    // Two items are open around a switch, so each keeps few frames: 4 of 1080p yuv420p are 12 MB.
+    std::size_t frame_queue_capacity = 4;
     std::size_t packet_queue_capacity = 64;
     config::Duration open_timeout = std::chrono::seconds{5};  // opening and reading the header
     config::Duration read_timeout = std::chrono::seconds{5};  // each packet read

@@ -36,7 +36,7 @@ struct TimelineOptions {
     config::Duration preroll = std::chrono::milliseconds{1500};
     // A video is ready to start once this many frames wait decoded (or prime_timeout passed since
     // it was opened): the decoder's threads are then warmed up and keep ahead of the clock.
-    std::size_t primed_frames = 4;
+    std::size_t primed_frames = 3;
     config::Duration prime_timeout = std::chrono::seconds{1};
     // A video that delivers no frame for this long (not at its end) is abandoned as stuck.
     config::Duration stall_timeout = std::chrono::seconds{4};

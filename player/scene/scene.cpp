@@ -395,7 +395,6 @@ SteadyTime Scene::next_deadline(config::WallTime wall, SteadyTime now) const {
     SteadyTime deadline = now + std::chrono::seconds{1};
     const auto consider = [&](SteadyTime at) { deadline = std::min(deadline, std::max(at, now)); };
     constexpr auto animation = milliseconds{33};
-    if (!m_waiting.empty()) consider(now);
     if (m_takeover) {
         if (m_takeover->until) consider(steady_at(*m_takeover->until, wall, now));
         return deadline;

@@ -74,7 +74,7 @@ class Scene {
     std::vector<PresentedEvent> take_presented();
 
     // When the picture next changes by itself: a toast fading, the ticker moving, the clock's
-    // minute, the join code's next step.
+    // minute, the join code's next step. Events just applied are the caller's to present.
     [[nodiscard]] SteadyTime next_deadline(config::WallTime wall, SteadyTime now) const;
 
     // The join code on screen now, if any (for logs).
