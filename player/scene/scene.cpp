@@ -64,6 +64,7 @@ void Scene::set_program(std::shared_ptr<const Program> program) {
     m_program = std::move(program);
     m_screen = content::ScreenContext::create_or_utc(m_program->screen);
     m_prompt.reset();
+    m_prompt_qr.reset();
     m_prompt_campaign.clear();
 }
 
@@ -134,7 +135,7 @@ Texture* Scene::text_texture(const std::string& text, const TextStyle& style) {
     return it->second.texture.empty() ? nullptr : &it->second.texture;
 }
 
-Texture* Scene::qr_texture(const std::string& link, int scale) {
+Texture* Scene::qr_texture(const QrCode& code, const std::string& link, int scale) {
     const std::string key = fmt::format("q|{}|{}", scale, link);
     if (auto found = m_cache.find(key); found != m_cache.end()) {
         found->second.used = m_frame;
@@ -142,9 +143,7 @@ Texture* Scene::qr_texture(const std::string& link, int scale) {
     }
     CachedText entry;
     entry.used = m_frame;
-    if (auto code = QrCode::encode(link); !code) {
-        config::logger("player")->warn("cannot make a QR code of {}: {}", link, code.error().message);
-    } else if (auto texture = m_renderer.create_texture(code->render(scale), Sampling::nearest); texture) {
+    if (auto texture = m_renderer.create_texture(code.render(scale), Sampling::nearest); texture) {
         entry.texture = std::move(*texture);
     }
     auto [it, inserted] = m_cache.emplace(key, std::move(entry));
@@ -158,8 +157,7 @@ void Scene::trim_cache() {
     std::erase_if(m_cache, [&](const auto& entry) { return entry.second.used + keep_frames < m_frame; });
 }
 
-void Scene::draw_texture(const Canvas& canvas, Texture& texture, Rect box, int align_x, int align_y,
-                         Sampling) {
+void Scene::draw_texture(const Canvas& canvas, Texture& texture, Rect box, int align_x, int align_y) {
     const auto size = texture.size();
     if (size.width <= 0 || size.height <= 0 || box.empty()) return;
     const double scale = std::min(
@@ -298,6 +296,13 @@ bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& cam
             config::logger("player")->debug("campaign {}: join code {}", campaign, prompt->code);
         m_prompt = std::move(*prompt);
         m_prompt_campaign = campaign;
+        m_prompt_qr.reset();
+        if (auto encoded = QrCode::encode(m_prompt->deep_link)) {
+            m_prompt_qr = std::move(*encoded);
+        } else {
+            config::logger("player")->warn("campaign {}: no QR code of {}: {}", campaign, m_prompt->deep_link,
+                                           encoded.error().message);
+        }
     }
     const content::Overlay& overlay = join->second.overlay;
     const int margin = std::max(4, zone.height * 3 / 100);
@@ -314,13 +319,11 @@ bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& cam
     Texture* code = text_texture(m_prompt->code, code_style);
     Texture* qr = nullptr;
     int qr_side = 0;
-    if (overlay.qr) {
-        if (auto encoded = QrCode::encode(m_prompt->deep_link)) {
-            const int scale = encoded->largest_scale(std::min(inner, zone.height * 36 / 100));
-            if (scale >= 1) {
-                qr = qr_texture(m_prompt->deep_link, scale);
-                qr_side = encoded->rendered_side(scale);
-            }
+    if (overlay.qr && m_prompt_qr) {
+        const int scale = m_prompt_qr->largest_scale(std::min(inner, zone.height * 36 / 100));
+        if (scale >= 1) {
+            qr = qr_texture(*m_prompt_qr, m_prompt->deep_link, scale);
+            qr_side = m_prompt_qr->rendered_side(scale);
         }
     }
     Texture* counter = nullptr;
@@ -340,14 +343,14 @@ bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& cam
                      panel_height};
     m_renderer.fill_rect(canvas.map(panel), panel_color);
     int y = panel.y + pad;
-    const auto place = [&](Texture* texture, int height, Sampling sampling = Sampling::linear) {
+    const auto place = [&](Texture* texture, int height) {
         if (texture == nullptr) return;
-        draw_texture(canvas, *texture, {panel.x + pad, y, inner, height}, 0, -1, sampling);
+        draw_texture(canvas, *texture, {panel.x + pad, y, inner, height}, 0, -1);
         y += height + gap;
     };
     place(prompt, height_of(prompt));
     place(code, height_of(code));
-    place(qr, qr_side, Sampling::nearest);
+    place(qr, qr_side);
     place(counter, height_of(counter));
     return true;
 }

@@ -95,10 +95,10 @@ class Scene {
     Scene(Renderer& renderer, std::unique_ptr<TextRenderer> text, SceneOptions options);
 
     Texture* text_texture(const std::string& text, const TextStyle& style);
-    Texture* qr_texture(const std::string& link, int scale);
-    // Draws `texture` with its own size (shrunk only to fit `box`), aligned in `box`.
-    void draw_texture(const Canvas& canvas, Texture& texture, Rect box, int align_x, int align_y,
-                      Sampling sampling = Sampling::linear);
+    Texture* qr_texture(const QrCode& code, const std::string& link, int scale);
+    // Draws `texture` with its own size (shrunk only to fit `box`), aligned in `box`. A texture's
+    // sampling was chosen when it was made (QR codes: nearest).
+    void draw_texture(const Canvas& canvas, Texture& texture, Rect box, int align_x, int align_y);
     void draw_text(const Canvas& canvas, const std::string& text, const TextStyle& style, Rect box,
                    int align_x, int align_y);
     void draw_main(const Canvas& canvas, MainView& main, Rect zone);
@@ -124,6 +124,7 @@ class Scene {
     std::deque<Toast> m_toasts;
     std::optional<content::TakeoverEvent> m_takeover;
     std::optional<JoinPrompt> m_prompt;  // the overlay's, recomputed when its step ends
+    std::optional<QrCode> m_prompt_qr;   // of m_prompt's deep link
     std::string m_prompt_campaign;
 
     std::vector<PresentedEvent> m_waiting;  // applied, not drawn yet (joins wait in their toast)

@@ -8,6 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "content/device_state.hpp"
 #include "content/join_code.hpp"
 #include "player/render/text.hpp"
 #include "tests/e2e/player/player_harness.hpp"
@@ -262,8 +263,9 @@ TEST(PlayerE2E, JoinEventShowsToastAndCounter) {
     EventServer server(dir / "events.sock");
     // A long period keeps the code (and so the overlay) still while the counter appears.
     const auto playlist = dir.write("playlist.yaml", backdrop_playlist(join_block(7, "3600s")));
-    Player player(dir, RunSetup{playlist}.duration("30s").snapshot_every("250ms").extra(
-                           {"--events-socket", server.path().string()}));
+    Player player(
+        dir, RunSetup{playlist}.duration("30s").snapshot_every("250ms").extra(
+                 {"--events-socket", server.path().string(), "--state-db", (dir / "state.db").string()}));
     ASSERT_TRUE(server.accept(15s)) << "the player never connected to " << server.path() << "; stderr:\n"
                                     << player.stderr_text();
     ASSERT_TRUE(wait_until([&] { return player.snapshots().size() >= 3; })) << player.stderr_text();
@@ -313,6 +315,20 @@ TEST(PlayerE2E, JoinEventShowsToastAndCounter) {
     const auto stats = final_stats(player.stats_file());
     ASSERT_TRUE(stats) << "no final stats line after SIGTERM";
     EXPECT_GE(int_of(*stats, "events_shown"), 1);
+
+    // The join's shown record, for the agent to ship: its seq, its campaign, when it was on screen.
+    auto state = content::DeviceState::open(dir / "state.db");
+    ASSERT_TRUE(state) << state.error().message;
+    auto records = (*state)->oldest_records(1000, 1 << 20);
+    ASSERT_TRUE(records) << records.error().message;
+    std::vector<content::ShownRecord> shown;
+    for (const auto& entry : *records)
+        if (const auto* record = std::get_if<content::ShownRecord>(&entry.record.body))
+            shown.push_back(*record);
+    ASSERT_EQ(shown.size(), 1u) << "one shown record per join on screen";
+    EXPECT_EQ(shown[0].seq, 1u);
+    EXPECT_EQ(shown[0].campaign, "standalone");
+    EXPECT_GE(shown[0].at, sent);
 }
 
 TEST(PlayerE2E, TakeoverPreemptsEverythingUntilItEnds) {

@@ -1,5 +1,8 @@
 #include "player/playback/playlist.hpp"
 
+#include <filesystem>
+#include <source_location>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -181,6 +184,19 @@ TEST_F(PlaylistTest, LoadsFromAFileRelativeToItsFolder) {
     auto missing = load_playlist(m_dir / "nope.yaml");
     ASSERT_FALSE(missing);
     EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+// The example the README points newcomers at must stay a valid playlist.
+TEST(ExamplePlaylist, Loads) {
+    const auto root =
+        std::filesystem::path{std::source_location::current().file_name()}.parent_path() / "../../..";
+    auto playlist = load_playlist(root / "deploy/examples/playlist.yaml");
+    ASSERT_TRUE(playlist) << playlist.error().message;
+    EXPECT_EQ(playlist->items.size(), 3u);
+    EXPECT_EQ(playlist->screen.layout, "landscape-ticker");
+    EXPECT_EQ(playlist->transition.kind, TransitionKind::crossfade);
+    ASSERT_TRUE(playlist->join);
+    EXPECT_EQ(playlist->join->account, "@dwell");
 }
 
 }  // namespace
