@@ -77,6 +77,15 @@ struct Timeline::Slot {
     config::WallTime wall_start{};
     std::uint64_t dropped = 0;
     std::optional<Error> broken;  // failed after it started
+    BoundedQueue<std::unique_ptr<VideoStream>>* closing = nullptr;
+
+    Slot() = default;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    ~Slot() {
+        // Handed to the closing thread; closed here only when that queue is full.
+        if (video && closing != nullptr) (void)closing->try_push(std::move(video));
+    }
 
     [[nodiscard]] bool is_video() const { return item.kind == content::MediaKind::video; }
 };
@@ -99,9 +108,19 @@ Timeline::Timeline(Renderer& renderer, ImageLoader& images, const config::Clock&
       m_stats(stats),
       m_options(std::move(options)),
       m_opener(std::move(opener)),
+      m_closer([this](const std::stop_token& stop) {
+          while (auto stream = m_closing.pop(stop)) stream->reset();
+      }),
       m_resolver(m_options.schedule) {}
 
-Timeline::~Timeline() = default;
+Timeline::~Timeline() {
+    // Slots first, while the closing thread still takes their videos.
+    m_incoming.reset();
+    m_current.reset();
+    m_next.reset();
+    m_held.reset();
+    m_closing.close();
+}
 
 void Timeline::set_program(std::shared_ptr<const Program> program) {
     m_program = std::move(program);
@@ -202,6 +221,7 @@ void Timeline::discard_next() {
 
 std::unique_ptr<Timeline::Slot> Timeline::open_slot(const content::Pick& pick, SteadyTime now) {
     auto slot = std::make_unique<Slot>();
+    slot->closing = &m_closing;
     slot->campaign = pick.campaign->id;
     slot->item = pick.campaign->items.at(pick.item);
     slot->length = slot->item.duration;

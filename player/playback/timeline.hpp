@@ -16,11 +16,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "config/clock.hpp"
 #include "config/error.hpp"
 #include "content/schedule.hpp"
+#include "player/media/frame_queue.hpp"
 #include "player/media/image_loader.hpp"
 #include "player/media/media_source.hpp"
 #include "player/playback/program.hpp"
@@ -123,6 +125,12 @@ class Timeline {
     PlaybackStats& m_stats;
     TimelineOptions m_options;
     VideoOpener m_opener;
+
+    // Videos of finished items are closed by this thread: joining a decoder's threads takes
+    // milliseconds the render thread does not have at a switch. Declared before the slots, so it
+    // outlives them; what is left in the queue at the end is closed with it.
+    BoundedQueue<std::unique_ptr<VideoStream>> m_closing{8};
+    std::jthread m_closer;
 
     std::shared_ptr<const Program> m_program;
     std::optional<content::ScreenContext> m_screen;
