@@ -243,6 +243,7 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
     } else {
         auto device = config::load_device_config(*options.config_file);
         if (!device) return fail(std::move(device.error()));
+        config::set_log_level(device->log_level);
         auto state = content::DeviceState::open(device->state_db());
         if (!state) return fail(std::move(state.error()));
         inputs.state = std::move(*state);
@@ -260,6 +261,7 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
         inputs.hwaccel = device->display.hwaccel;
         inputs.program = std::make_shared<const Program>(empty_program(inputs.device_screen));
     }
+    if (options.log_level) config::set_log_level(*options.log_level);
     if (options.driver) inputs.driver = *options.driver;
     if (options.size) inputs.size = *options.size;
     return inputs;

@@ -9,6 +9,7 @@
 
 #include "config/config_file.hpp"
 #include "config/device_config.hpp"
+#include "config/log.hpp"
 #include "config/units.hpp"
 #include "player/playback/playlist.hpp"
 
@@ -29,6 +30,7 @@ struct PlayerOptions {
     std::vector<config::Duration> snapshot_at;
     std::optional<std::filesystem::path> stats_json;
     std::optional<Transition> transition;
+    std::optional<config::LogLevel> log_level;  // overrides the device's
 };
 
 // Exit statuses.

@@ -77,7 +77,7 @@ int main(int argc, char** argv) try {
         std::fprintf(stderr, "dwell-player: --snapshot-every and --snapshot-at need --snapshot-dir DIR\n");
         return player::exit_usage;
     }
-    if (!log_level.empty()) config::set_log_level(*config::parse_log_level(log_level));
+    if (!log_level.empty()) options.log_level = *config::parse_log_level(log_level);
     if (!config_file.empty()) options.config_file = config_file;
     if (!playlist_file.empty()) options.playlist_file = playlist_file;
     if (!events_socket.empty()) options.events_socket = events_socket;
