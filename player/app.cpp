@@ -219,7 +219,6 @@ struct Inputs {
     std::shared_ptr<const Program> program;
     std::unique_ptr<content::DeviceState> state;  // normal mode only
     fs::path cache_dir;
-    content::Screen device_screen;
     std::int64_t generation = -1;
     std::optional<fs::path> events_socket;
     std::optional<fs::path> records_db;
@@ -248,18 +247,20 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
         if (!state) return fail(std::move(state.error()));
         inputs.state = std::move(*state);
         inputs.cache_dir = device->cache_dir();
-        inputs.device_screen.id = device->device.id;
-        inputs.device_screen.station = device->device.station;
-        inputs.device_screen.line = device->device.line;
-        inputs.device_screen.timezone = "UTC";
-        inputs.device_screen.layout = "fullscreen";
+        // Until the first manifest says more: the fallback slide of the configured station.
+        content::Screen screen;
+        screen.id = device->device.id;
+        screen.station = device->device.station;
+        screen.line = device->device.line;
+        screen.timezone = "UTC";
+        screen.layout = "fullscreen";
         inputs.screen_id = device->device.id;
         inputs.records_db = device->state_db();
         inputs.events_socket = options.events_socket.value_or(device->events_socket());
         inputs.driver = device->display.driver;
         inputs.size = device->display.size;
         inputs.hwaccel = device->display.hwaccel;
-        inputs.program = std::make_shared<const Program>(empty_program(inputs.device_screen));
+        inputs.program = std::make_shared<const Program>(empty_program(std::move(screen)));
     }
     if (options.log_level) config::set_log_level(*options.log_level);
     if (options.driver) inputs.driver = *options.driver;

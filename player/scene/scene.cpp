@@ -205,12 +205,12 @@ ZoneContent Scene::draw(MainView& main, config::WallTime wall, SteadyTime now) {
             draw_ticker(canvas, rect, wall, now);
             continue;
         }
-        if (main.fallback()) {
-            draw_fallback(canvas, rect, wall);
-        } else {
-            draw_main(canvas, main, rect);
+        // What cannot be drawn is replaced by the fallback slide, never left black.
+        if (!main.fallback() && draw_main(canvas, main, rect)) {
             content = ZoneContent::item;
             draw_overlay(canvas, rect, main.campaign, wall);
+        } else {
+            draw_fallback(canvas, rect, wall);
         }
         draw_toasts(canvas, rect, now);
     }
@@ -218,8 +218,9 @@ ZoneContent Scene::draw(MainView& main, config::WallTime wall, SteadyTime now) {
     return content;
 }
 
-void Scene::draw_main(const Canvas& canvas, MainView& main, Rect zone) {
+bool Scene::draw_main(const Canvas& canvas, MainView& main, Rect zone) {
     const Rect physical = canvas.map(zone);
+    bool drew = false;
     for (MainLayer& layer : main.layers) {
         DrawOptions options = layer.draw;
         options.rotation = turn(options.rotation, canvas.rotation());
@@ -231,9 +232,15 @@ void Scene::draw_main(const Canvas& canvas, MainView& main, Rect zone) {
             layer.image->set_alpha(layer.alpha);
             drawn = m_renderer.draw(*layer.image, physical, options);
         }
-        if (!drawn)
+        const bool empty = layer.video != nullptr ? layer.video->texture().empty()
+                                                  : layer.image == nullptr || layer.image->empty();
+        if (!drawn) {
             config::logger("player")->warn("cannot draw {}: {}", main.file.string(), drawn.error().message);
+        } else if (!empty) {
+            drew = true;
+        }
     }
+    return drew;
 }
 
 std::string Scene::local_clock(config::WallTime wall) const {

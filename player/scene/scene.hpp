@@ -101,7 +101,8 @@ class Scene {
     void draw_texture(const Canvas& canvas, Texture& texture, Rect box, int align_x, int align_y);
     void draw_text(const Canvas& canvas, const std::string& text, const TextStyle& style, Rect box,
                    int align_x, int align_y);
-    void draw_main(const Canvas& canvas, MainView& main, Rect zone);
+    // Whether any layer was drawn.
+    bool draw_main(const Canvas& canvas, MainView& main, Rect zone);
     void draw_fallback(const Canvas& canvas, Rect zone, config::WallTime wall);
     void draw_ticker(const Canvas& canvas, Rect zone, config::WallTime wall, SteadyTime now);
     bool draw_overlay(const Canvas& canvas, Rect zone, const std::string& campaign, config::WallTime wall);

@@ -218,7 +218,7 @@ TEST_F(NormalModeTest, WithoutAManifestTheFallbackShowsAndAMissingAssetIsReporte
     result = run_player(2s, "1500ms");
     ASSERT_TRUE(result.exited);
     EXPECT_EQ(result.exit_code, 0) << test::read_text(m_dir / "player.log");
-    EXPECT_NE(sidecar(m_dir / "snaps/snapshot-0001500.png").at("content").as_string(), "blank");
+    EXPECT_EQ(sidecar(m_dir / "snaps/snapshot-0001500.png").at("content").as_string(), "fallback");
     auto records = m_state->oldest_records(100, 1 << 20);
     ASSERT_TRUE(records);
     bool reported = false;

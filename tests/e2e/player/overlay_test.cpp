@@ -69,20 +69,9 @@ std::vector<double> ink_map(const RgbaImage& image, Rect area, double background
 // The bounding box of the pixels of `mask` (width × height, row by row) above `threshold`.
 std::optional<Rect> ink_box(const std::vector<double>& mask, int mask_width, int mask_height,
                             double threshold) {
-    int x0 = mask_width;
-    int y0 = mask_height;
-    int x1 = -1;
-    int y1 = -1;
-    for (int y = 0; y < mask_height; ++y)
-        for (int x = 0; x < mask_width; ++x)
-            if (mask[static_cast<std::size_t>(y * mask_width + x)] > threshold) {
-                x0 = std::min(x0, x);
-                y0 = std::min(y0, y);
-                x1 = std::max(x1, x);
-                y1 = std::max(y1, y);
-            }
-    if (x1 < 0) return std::nullopt;
-    return Rect{x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+    return bounding_box({0, 0, mask_width, mask_height}, [&](int x, int y) {
+        return mask[static_cast<std::size_t>(y * mask_width + x)] > threshold;
+    });
 }
 
 // Pearson correlation of two equally sized maps.

@@ -249,17 +249,15 @@ inline std::int64_t white_pixels(const RgbaImage& image, Rect region) {
     return count_where(image, region, is_white);
 }
 
-// The bounding box of pure black pixels in `region` (QR modules are the only pure black the
-// scenes of these tests hold); nullopt when there are none.
-inline std::optional<Rect> black_box(const RgbaImage& image, Rect region) {
-    const Rect area = clip(image, region);
-    int x0 = image.width();
-    int y0 = image.height();
+// The bounding box of the points of `area` where `inside(x, y)` holds; nullopt when there are none.
+inline std::optional<Rect> bounding_box(Rect area, const std::function<bool(int, int)>& inside) {
+    int x0 = area.x + area.width;
+    int y0 = area.y + area.height;
     int x1 = -1;
     int y1 = -1;
     for (int y = area.y; y < area.y + area.height; ++y)
         for (int x = area.x; x < area.x + area.width; ++x)
-            if (is_black(image.pixel(x, y))) {
+            if (inside(x, y)) {
                 x0 = std::min(x0, x);
                 y0 = std::min(y0, y);
                 x1 = std::max(x1, x);
@@ -267,6 +265,12 @@ inline std::optional<Rect> black_box(const RgbaImage& image, Rect region) {
             }
     if (x1 < 0) return std::nullopt;
     return Rect{x0, y0, x1 - x0 + 1, y1 - y0 + 1};
+}
+
+// The bounding box of pure black pixels in `region` (QR modules are the only pure black the
+// scenes of these tests hold); nullopt when there are none.
+inline std::optional<Rect> black_box(const RgbaImage& image, Rect region) {
+    return bounding_box(clip(image, region), [&](int x, int y) { return is_black(image.pixel(x, y)); });
 }
 
 // How many pixels of `region` differ by more than `threshold` in some channel between two frames.
