@@ -30,6 +30,7 @@ extern "C" {
 #include "config/log.hpp"
 #include "config/service.hpp"
 #include "content/device_state.hpp"
+#include "player/media/audio_output.hpp"
 #include "player/media/frame_queue.hpp"
 #include "player/media/image_loader.hpp"
 #include "player/playback/event_link.hpp"
@@ -226,6 +227,7 @@ struct Inputs {
     config::VideoDriver driver = config::VideoDriver::automatic;
     std::optional<config::PixelSize> size;
     config::HwAccel hwaccel = config::HwAccel::none;
+    AudioMode audio = AudioMode::off;
     config::Duration clock_offset{0};
 };
 
@@ -260,11 +262,13 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
         inputs.driver = device->display.driver;
         inputs.size = device->display.size;
         inputs.hwaccel = device->display.hwaccel;
+        inputs.audio = device->display.audio ? AudioMode::on : AudioMode::off;
         inputs.program = std::make_shared<const Program>(empty_program(std::move(screen)));
     }
     if (options.log_level) config::set_log_level(*options.log_level);
     if (options.driver) inputs.driver = *options.driver;
     if (options.size) inputs.size = *options.size;
+    if (options.audio) inputs.audio = *options.audio;
     return inputs;
 }
 
@@ -362,15 +366,36 @@ int run_player(const PlayerOptions& options) {
               (*renderer)->renderer_name(), (*renderer)->output_size().width,
               (*renderer)->output_size().height);
 
+    // Sound is an extra: without a device the screen plays on silently, it never stops for it.
+    std::unique_ptr<AudioOutput> audio;
+    if (inputs->audio == AudioMode::on) {
+        auto opened = AudioOutput::open(AudioFormat{});
+        if (opened) {
+            audio = std::move(*opened);
+            log->info("audio on {} ({} Hz, {} channels, {} ms buffer)", audio->driver(),
+                      audio->format().sample_rate, audio->format().channels,
+                      std::chrono::duration_cast<milliseconds>(audio->latency()).count());
+        } else {
+            log->warn("audio is enabled but no audio device could be opened: {}; playing without sound",
+                      opened.error().message);
+        }
+    }
+
     const config::SystemClock system_clock;
     config::OffsetClock clock{system_clock, inputs->clock_offset};
     PlaybackStats stats;
     ImageLoader images;
     TimelineOptions timeline_options;
     timeline_options.media.hwaccel = inputs->hwaccel;
-    Timeline timeline{**renderer, images, clock, **records, stats, timeline_options};
+    if (audio) {
+        timeline_options.media.audio = AudioMode::on;
+        timeline_options.media.audio_format = audio->format();
+    }
+    Timeline timeline{**renderer, images, clock, **records, stats, timeline_options, default_video_opener(),
+                      audio.get()};
     timeline.set_program(inputs->program);
     (*scene)->set_program(inputs->program);
+    (*scene)->warm_up(clock.now());
 
     LoopWaker waker;
     const SignalGuard signals{waker};
@@ -521,6 +546,7 @@ int run_player(const PlayerOptions& options) {
 
     notifier.stopping();
     log->info("stopping");
+    if (audio) log->info("audio: {} of {} buffers ran short of sound", audio->underruns(), audio->buffers());
     link.reset();
     records->get()->flush();
     if (stats_writer) {

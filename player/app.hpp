@@ -11,6 +11,7 @@
 #include "config/device_config.hpp"
 #include "config/log.hpp"
 #include "config/units.hpp"
+#include "player/media/audio_feed.hpp"
 #include "player/playback/playlist.hpp"
 
 namespace dwell::player {
@@ -31,6 +32,7 @@ struct PlayerOptions {
     std::optional<std::filesystem::path> stats_json;
     std::optional<Transition> transition;
     std::optional<config::LogLevel> log_level;  // overrides the device's
+    std::optional<AudioMode> audio;             // overrides the device's display.audio; off by default
 };
 
 // Exit statuses.

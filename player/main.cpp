@@ -32,7 +32,7 @@ int main(int argc, char** argv) try {
     CLI::App app{"dwell-player: plays a station screen's schedule with live join overlays", "dwell-player"};
     player::PlayerOptions options;
     std::string config_file, playlist_file, events_socket, state_db, driver, size, duration, snapshot_dir,
-        snapshot_every, snapshot_at, stats_json, transition, crossfade, log_level;
+        snapshot_every, snapshot_at, stats_json, transition, crossfade, log_level, audio;
     bool version = false;
     app.add_flag("--version", version, "print the version and exit");
     auto* config_option = app.add_option("--config", config_file, "device.yaml (normal mode)");
@@ -59,6 +59,9 @@ int main(int argc, char** argv) try {
         ->check(parsed_by(config::parse_positive_duration, "DURATION"));
     app.add_option("--log-level", log_level, "trace|debug|info|warn|error")
         ->check(parsed_by(config::parse_log_level, "LEVEL"));
+    app.add_option("--audio", audio,
+                   "on|off: play the items' sound (default: device.yaml's display.audio, else off)")
+        ->check(parsed_by(player::parse_audio_mode, "on|off"));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -78,6 +81,7 @@ int main(int argc, char** argv) try {
         return player::exit_usage;
     }
     if (!log_level.empty()) options.log_level = *config::parse_log_level(log_level);
+    if (!audio.empty()) options.audio = *player::parse_audio_mode(audio);
     if (!config_file.empty()) options.config_file = config_file;
     if (!playlist_file.empty()) options.playlist_file = playlist_file;
     if (!events_socket.empty()) options.events_socket = events_socket;

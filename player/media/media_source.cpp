@@ -14,10 +14,13 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
 #include <libavutil/hwcontext.h>
 #include <libavutil/pixdesc.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
 #include <libswscale/swscale.h>
 }
 
@@ -81,6 +84,49 @@ std::pair<AVPixelFormat, bool> scaler_input(const AVFrame& frame) {
     default: return {static_cast<AVPixelFormat>(frame.format), frame.color_range == AVCOL_RANGE_JPEG};
     }
 }
+
+struct ResamplerFreer {
+    void operator()(SwrContext* context) const { swr_free(&context); }
+};
+using Resampler = std::unique_ptr<SwrContext, ResamplerFreer>;
+
+// What a resampler was made for: decoded sound that differs in any of these needs a new one.
+class ResamplerInput {
+  public:
+    ResamplerInput() = default;
+    ResamplerInput(const ResamplerInput&) = delete;
+    ResamplerInput& operator=(const ResamplerInput&) = delete;
+    ~ResamplerInput() { av_channel_layout_uninit(&m_layout); }
+
+    // The layout of `frame`, FFmpeg's default one for its channel count when the decoder gave
+    // only the count.
+    void set(const AVFrame& frame) {
+        av_channel_layout_uninit(&m_layout);
+        m_format = frame.format;
+        m_sample_rate = frame.sample_rate;
+        if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC ||
+            av_channel_layout_copy(&m_layout, &frame.ch_layout) < 0)
+            av_channel_layout_default(&m_layout, frame.ch_layout.nb_channels);
+    }
+    [[nodiscard]] bool matches(const AVFrame& frame) const {
+        if (frame.format != m_format || frame.sample_rate != m_sample_rate) return false;
+        if (frame.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+            return frame.ch_layout.nb_channels == m_layout.nb_channels;
+        return av_channel_layout_compare(&frame.ch_layout, &m_layout) == 0;
+    }
+    [[nodiscard]] const AVChannelLayout& layout() const { return m_layout; }
+    // swresample of FFmpeg 5.1 takes layouts by pointer to non-const.
+    [[nodiscard]] AVChannelLayout* layout() { return &m_layout; }
+    [[nodiscard]] AVSampleFormat format() const { return static_cast<AVSampleFormat>(m_format); }
+    [[nodiscard]] int sample_rate() const { return m_sample_rate; }
+
+  private:
+    int m_format = AV_SAMPLE_FMT_NONE;
+    int m_sample_rate = 0;
+    AVChannelLayout m_layout{};
+};
+
+constexpr AVRational microsecond_base{1, 1'000'000};
 
 // Keeps the source's matrix and turns full range into the limited range SDL's YUV textures assume.
 void describe_colours(SwsContext& scaler, const AVFrame& frame, bool full_range) {
@@ -178,6 +224,24 @@ struct MediaSource::Shared {
     std::optional<Error> failure;
     int running = 0;
 
+    // Sound, when options.audio is on and the file has a decodable audio stream; set by open().
+    int audio_index = -1;
+    CodecContext audio_codec;
+    AVRational audio_time_base{1, 1000};
+    std::int64_t origin_us = 0;  // the video's zero on the file's timeline, in microseconds
+    std::optional<BoundedQueue<Packet>> audio_packets;
+    std::shared_ptr<AudioFeed> audio_feed;
+    std::atomic<std::int64_t> audio_dropped{0};
+    std::atomic<bool> audio_broken{false};
+
+    // Audio decode thread only.
+    Frame audio_frame;
+    Resampler resampler;
+    ResamplerInput resampler_input;  // what `resampler` was made for
+    std::vector<std::int16_t> pcm;
+    std::int64_t audio_next_us = AV_NOPTS_VALUE;  // where a frame without timestamp goes
+    int audio_consecutive_errors = 0;
+
     // Decode thread only.
     ScaleContext scaler;
     ScalerKey scaler_key;                    // what `scaler` was made for
@@ -188,6 +252,8 @@ struct MediaSource::Shared {
     // Tries the hardware paths `options.hwaccel` asks for, recording why each one failed.
     bool open_hardware_decoder(const AVCodec& decoder, const AVStream& stream,
                                std::vector<std::string>& failures);
+    // Opens the best audio stream's decoder and the feed; without them the item plays silently.
+    void open_audio(const AVStream& video);
 
     // FFmpeg polls this during blocking I/O: non-zero aborts the call with AVERROR_EXIT.
     static int interrupt(void* opaque) {
@@ -240,6 +306,10 @@ struct MediaSource::Shared {
                 continue;
             }
             consecutive = 0;
+            if (packet->stream_index == audio_index && audio_packets) {
+                queue_audio(*packet);
+                continue;
+            }
             if (packet->stream_index != stream_index) {
                 av_packet_unref(packet.get());
                 continue;
@@ -254,6 +324,22 @@ struct MediaSource::Shared {
         }
         if (!packet) fail_with(Error{Errc::internal, fmt::format("out of memory reading {}", file.string())});
         packets.close();
+        if (audio_packets) audio_packets->close();
+    }
+
+    // Video never waits for sound: when the audio decode thread is behind (nobody reads the feed),
+    // the oldest audio packet makes room.
+    void queue_audio(AVPacket& packet) {
+        Packet queued(av_packet_alloc());
+        if (!queued) {
+            av_packet_unref(&packet);
+            disable_audio("out of memory");
+            return;
+        }
+        av_packet_move_ref(queued.get(), &packet);
+        while (audio_packets->try_push(std::move(queued)) == PushResult::full) {
+            if (audio_packets->try_pop()) ++audio_dropped;
+        }
     }
 
     // Counts a packet or frame the decoder refused; false once too many came in a row.
@@ -388,6 +474,133 @@ struct MediaSource::Shared {
         config::logger("player")->debug("{}: decoded {} frames, skipped {} bad packets, {} damaged frames",
                                         file.string(), decoded.load(), skipped.load(), damaged.load());
     }
+
+    // ---- sound ----
+
+    // The item plays on without sound: the device hears silence from its feed.
+    void disable_audio(std::string_view reason) {
+        if (audio_broken.exchange(true)) return;
+        config::logger("player")->warn("{}: its sound cannot be played ({}); playing on without sound",
+                                       file.string(), reason);
+        audio_feed->close();
+        audio_packets->close();
+    }
+
+    // Counts an audio packet or frame the decoder refused; false once too many came in a row.
+    bool skip_bad_audio(int code) {
+        if (++audio_consecutive_errors < options.max_consecutive_errors) return true;
+        disable_audio(fmt::format("{} bad audio packets in a row, the last: {}", audio_consecutive_errors,
+                                  content::av::error_text(code)));
+        return false;
+    }
+
+    Result<void> prepare_resampler(const AVFrame& frame) {
+        if (resampler && resampler_input.matches(frame)) return {};
+        resampler.reset();
+        resampler_input.set(frame);
+        AVChannelLayout output_layout{};
+        av_channel_layout_default(&output_layout, options.audio_format.channels);
+        SwrContext* context = nullptr;
+        int code = swr_alloc_set_opts2(&context, &output_layout, AV_SAMPLE_FMT_S16,
+                                       options.audio_format.sample_rate, resampler_input.layout(),
+                                       resampler_input.format(), resampler_input.sample_rate(), 0, nullptr);
+        av_channel_layout_uninit(&output_layout);
+        Resampler owned(context);
+        if (code >= 0) code = swr_init(owned.get());
+        if (code < 0) {
+            const char* format_name = av_get_sample_fmt_name(resampler_input.format());
+            return fail(Errc::unsupported, "cannot convert {} Hz {} sound in {} channels: {}",
+                        resampler_input.sample_rate(), format_name != nullptr ? format_name : "unknown",
+                        resampler_input.layout()->nb_channels, content::av::error_text(code));
+        }
+        resampler = std::move(owned);
+        return {};
+    }
+
+    // Converts `count` decoded frames (none: what the resampler still holds) and queues them, the
+    // first due at `pts_us`; false when the thread should stop.
+    bool resample(const std::uint8_t* const* input, int count, std::int64_t pts_us,
+                  const std::stop_token& token) {
+        // What the resampler holds from earlier frames comes out first.
+        const std::int64_t first_us = pts_us - swr_get_delay(resampler.get(), 1'000'000);
+        const int room = swr_get_out_samples(resampler.get(), count);
+        if (room < 0) {
+            disable_audio(content::av::error_text(room));
+            return false;
+        }
+        const auto channels = static_cast<std::size_t>(options.audio_format.channels);
+        pcm.resize(static_cast<std::size_t>(room) * channels);
+        auto* output = reinterpret_cast<std::uint8_t*>(pcm.data());
+        const int converted =
+            swr_convert(resampler.get(), &output, room, const_cast<const std::uint8_t**>(input), count);
+        if (converted < 0) {
+            disable_audio(fmt::format("converting it failed: {}", content::av::error_text(converted)));
+            return false;
+        }
+        if (converted == 0) return true;
+        auto pushed = audio_feed->push(
+            std::chrono::duration_cast<config::Duration>(std::chrono::microseconds{first_us}),
+            std::span<const std::int16_t>{pcm.data(), static_cast<std::size_t>(converted) * channels}, token);
+        if (!pushed) {
+            disable_audio(pushed.error().message);
+            return false;
+        }
+        return *pushed == PushResult::pushed;
+    }
+
+    // Stamps one decoded frame on the video's clock and queues it; false when the thread should stop.
+    bool deliver_audio(const AVFrame& frame, const std::stop_token& token) {
+        if (auto ready = prepare_resampler(frame); !ready) {
+            disable_audio(ready.error().message);
+            return false;
+        }
+        std::int64_t pts_us = audio_next_us != AV_NOPTS_VALUE ? audio_next_us : 0;
+        if (frame.best_effort_timestamp != AV_NOPTS_VALUE)
+            pts_us = av_rescale_q(frame.best_effort_timestamp, audio_time_base, microsecond_base) - origin_us;
+        audio_next_us = pts_us + av_rescale(frame.nb_samples, 1'000'000, std::max(1, frame.sample_rate));
+        return resample(frame.extended_data, frame.nb_samples, pts_us, token);
+    }
+
+    // Takes every frame the audio decoder has ready; false when the thread should stop.
+    bool receive_audio(const std::stop_token& token) {
+        while (!token.stop_requested()) {
+            const int code = avcodec_receive_frame(audio_codec.get(), audio_frame.get());
+            if (code == AVERROR(EAGAIN) || code == AVERROR_EOF) return true;
+            if (code < 0) return skip_bad_audio(code);
+            audio_consecutive_errors = 0;
+            const bool going = deliver_audio(*audio_frame, token);
+            av_frame_unref(audio_frame.get());
+            if (!going) return false;
+        }
+        return false;
+    }
+
+    // Feeds one packet (nullptr: the end of the stream) to the audio decoder.
+    bool send_audio(const AVPacket* packet, const std::stop_token& token) {
+        int code = avcodec_send_packet(audio_codec.get(), packet);
+        if (code == AVERROR(EAGAIN)) {
+            if (!receive_audio(token)) return false;
+            code = avcodec_send_packet(audio_codec.get(), packet);
+        }
+        if (code < 0 && code != AVERROR(EAGAIN) && code != AVERROR_EOF) return skip_bad_audio(code);
+        return receive_audio(token);
+    }
+
+    void decode_audio() {
+        const std::stop_token token = stop.get_token();
+        bool going = true;
+        while (going) {
+            std::optional<Packet> packet = audio_packets->pop(token);
+            if (!packet || token.stop_requested() || audio_broken) break;
+            going = send_audio(packet->get(), token);
+        }
+        // The end of the file: what the decoder and the resampler still hold.
+        if (going && !token.stop_requested() && !audio_broken && send_audio(nullptr, token) && resampler &&
+            audio_next_us != AV_NOPTS_VALUE)
+            resample(nullptr, 0, audio_next_us, token);
+        audio_feed->end();
+        audio_packets->close();
+    }
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -484,7 +697,10 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const fs::path& file, Med
             config::logger("player")->info(
                 "hardware decoding ({}) is not available for {}: {}; decoding in software",
                 config::to_string(options.hwaccel), file.string(), fmt::join(failures, "; "));
-        auto context = make_codec_context(*decoder, stream, file, options.decoder_threads);
+        const bool above_full_hd =
+            static_cast<std::int64_t>(stream.codecpar->width) * stream.codecpar->height > 1920 * 1080;
+        const int threads = options.decoder_threads > 0 ? options.decoder_threads : above_full_hd ? 2 : 1;
+        auto context = make_codec_context(*decoder, stream, file, threads);
         if (!context) return fail(std::move(context.error()));
         code = avcodec_open2(context->get(), decoder, nullptr);
         if (code < 0)
@@ -493,9 +709,66 @@ Result<std::unique_ptr<MediaSource>> MediaSource::open(const fs::path& file, Med
         shared->codec = std::move(*context);
     }
 
-    shared->running = 2;
+    if (options.audio == AudioMode::on) shared->open_audio(stream);
+
+    shared->running = shared->audio_feed ? 3 : 2;
     auto source = std::unique_ptr<MediaSource>(new MediaSource(shared, std::move(info)));
     return source;
+}
+
+void MediaSource::Shared::open_audio(const AVStream& video) {
+    const AVCodec* decoder = nullptr;
+    const int found = av_find_best_stream(format.get(), AVMEDIA_TYPE_AUDIO, -1, stream_index, &decoder, 0);
+    if (found == AVERROR_STREAM_NOT_FOUND) return;  // a silent clip
+    const auto without_sound = [&](std::string_view reason) {
+        config::logger("player")->warn("{}: {}; playing it without sound", file.string(), reason);
+    };
+    if (found == AVERROR_DECODER_NOT_FOUND || (found >= 0 && decoder == nullptr)) {
+        AVCodecID codec_id = AV_CODEC_ID_NONE;
+        for (unsigned i = 0; i < format->nb_streams; ++i)
+            if (format->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) {
+                codec_id = format->streams[i]->codecpar->codec_id;
+                break;
+            }
+        without_sound(codec_id == AV_CODEC_ID_NONE
+                          ? std::string{"its sound is in a codec this FFmpeg does not know"}
+                          : fmt::format("its sound is in {}, which this FFmpeg has no decoder for",
+                                        avcodec_get_name(codec_id)));
+        return;
+    }
+    if (found < 0) {
+        without_sound(translate(found, file, "choosing its audio stream").message);
+        return;
+    }
+    AVStream& audio = *format->streams[found];
+    auto context = make_codec_context(*decoder, audio, file, 1);
+    if (!context) {
+        without_sound(context.error().message);
+        return;
+    }
+    const int code = avcodec_open2(context->get(), decoder, nullptr);
+    if (code < 0) {
+        without_sound(fmt::format("cannot open the {} decoder for its sound: {}", decoder->name,
+                                  content::av::error_text(code)));
+        return;
+    }
+    audio_frame.reset(av_frame_alloc());
+    if (!audio_frame) {
+        without_sound("out of memory");
+        return;
+    }
+    audio_codec = std::move(*context);
+    audio_index = found;
+    audio_time_base = audio.time_base;
+    audio.discard = AVDISCARD_DEFAULT;
+    // Frames count from the video's first timestamp; sound counts from the same point.
+    if (video.start_time != AV_NOPTS_VALUE)
+        origin_us = av_rescale_q(video.start_time, video.time_base, microsecond_base);
+    else if (format->start_time != AV_NOPTS_VALUE)
+        origin_us = format->start_time;  // already in microseconds (AV_TIME_BASE)
+    audio_packets.emplace(std::max<std::size_t>(1, options.audio_packet_queue_capacity));
+    audio_feed =
+        std::make_shared<AudioFeed>(options.audio_format, AudioFeedOptions{.capacity = options.audio_buffer});
 }
 
 bool MediaSource::Shared::open_hardware_decoder(const AVCodec& decoder, const AVStream& stream,
@@ -577,10 +850,18 @@ MediaSource::MediaSource(std::shared_ptr<Shared> shared, SourceInfo info)
         shared->decode();
         shared->thread_done();
     });
+    if (m_shared->audio_feed) {
+        m_audio_thread = std::jthread([shared = m_shared] {
+            shared->decode_audio();
+            shared->thread_done();
+        });
+    }
 }
 
 MediaSource::~MediaSource() {
     m_shared->stop.request_stop();
+    // Whoever still holds the feed (the audio device) hears silence from now on.
+    if (m_shared->audio_feed) m_shared->audio_feed->close();
     std::unique_lock lock(m_shared->mutex);
     const bool exited = m_shared->thread_exited.wait_for(lock, m_shared->options.stop_timeout,
                                                          [&] { return m_shared->running == 0; });
@@ -591,6 +872,7 @@ MediaSource::~MediaSource() {
                                        config::format_duration(m_shared->options.stop_timeout));
         m_demux_thread.detach();
         m_decode_thread.detach();
+        if (m_audio_thread.joinable()) m_audio_thread.detach();
     }
 }
 
@@ -636,6 +918,14 @@ std::int64_t MediaSource::frames_decoded() const {
 
 std::size_t MediaSource::queued_frames() const {
     return m_shared->frames.size();
+}
+
+std::shared_ptr<AudioFeed> MediaSource::audio() const {
+    return m_shared->audio_feed;
+}
+
+std::int64_t MediaSource::dropped_audio_packets() const {
+    return m_shared->audio_dropped.load();
 }
 
 }  // namespace dwell::player

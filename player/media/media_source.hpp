@@ -1,12 +1,15 @@
 // One playing video item: a demux thread and a decode thread over bounded queues, producing frames
 // the render thread uploads as they are (IYUV or NV12), converted in the decode thread otherwise.
+// With audio on, a third thread decodes the item's sound into an AudioFeed.
 //
 // Threads: open() runs on the caller's thread (a few milliseconds for a local file). The demux
 // thread reads packets into a bounded packet queue; the decode thread turns them into VideoFrames
-// in a bounded frame queue; the render thread pops frames. Every wait takes the source's stop
-// token and every FFmpeg read is cut short by an interrupt callback, so destroying a MediaSource
-// returns promptly; a thread still stuck in FFmpeg after `stop_timeout` is abandoned (detached;
-// it owns what it uses, and ends when FFmpeg returns).
+// in a bounded frame queue; the render thread pops frames. Audio packets go to a queue of their
+// own, from which the audio decode thread resamples them into the feed the audio device reads.
+// Video never waits for audio: when the audio queue is full the demux thread drops its oldest
+// packet. Every wait takes the source's stop token and every FFmpeg read is cut short by an
+// interrupt callback, so destroying a MediaSource returns promptly; a thread still stuck in FFmpeg
+// after `stop_timeout` is abandoned (detached; it owns what it uses, and ends when FFmpeg returns).
 #pragma once
 
 #include <chrono>
@@ -22,6 +25,7 @@
 #include "config/device_config.hpp"
 #include "config/error.hpp"
 #include "config/units.hpp"
+#include "player/media/audio_feed.hpp"
 
 struct AVFrame;
 
@@ -69,9 +73,10 @@ enum class DecodingPath { software, hardware };
 
 struct MediaSourceOptions {
     config::HwAccel hwaccel = config::HwAccel::none;
-    // Decoder threads; 0 lets FFmpeg pick one per core. Two keeps 1080p30 H.264 real-time on a
-    // small board without taking every core from the renderer.
-    int decoder_threads = 2;
+    // Software decoder threads; 0 picks by frame size: one up to 1920x1080, two above. FFmpeg's
+    // frame threads cost a tenth more CPU in hand-offs, and one core of a station box decodes
+    // 1080p30 H.264 several times faster than real time (boards that cannot use hwaccel).
+    int decoder_threads = 0;
     // Two items are open around a switch, so each keeps few frames: 4 of 1080p yuv420p are 12 MB.
     std::size_t frame_queue_capacity = 4;
     std::size_t packet_queue_capacity = 64;
@@ -82,6 +87,16 @@ struct MediaSourceOptions {
     int max_consecutive_errors = 32;
     int max_width = 8192;  // larger frames are refused at open, so memory stays bounded
     int max_height = 8192;
+    // Off: audio streams are never read past the demuxer. On: the best audio stream, if any, is
+    // decoded into audio() in `audio_format`.
+    AudioMode audio = AudioMode::off;
+    AudioFormat audio_format{};
+    // Sound decoded ahead: covers the preroll, so the item's sound is there when it starts.
+    config::Duration audio_buffer = std::chrono::seconds{2};
+    // Audio packets waiting for the audio decode thread. Generous (about 10 s of AAC, a few hundred
+    // KB), because the demux thread reads as far ahead as the video packet queue lets it, and a
+    // clip of few frames a second is many seconds ahead; beyond it the oldest packets are dropped.
+    std::size_t audio_packet_queue_capacity = 512;
 };
 
 struct SourceInfo {
@@ -106,6 +121,8 @@ class VideoStream {
     [[nodiscard]] virtual bool at_end() const = 0;
     [[nodiscard]] virtual std::optional<Error> error() const = 0;
     [[nodiscard]] virtual std::size_t queued_frames() const = 0;
+    // The item's sound; nullptr when it has none (no audio stream, audio off, or not decodable).
+    [[nodiscard]] virtual std::shared_ptr<AudioFeed> audio() const { return nullptr; }
 };
 
 class MediaSource final : public VideoStream {
@@ -147,6 +164,14 @@ class MediaSource final : public VideoStream {
     // Frames waiting in the frame queue.
     [[nodiscard]] std::size_t queued_frames() const override;
 
+    // The sound of the best audio stream, decoded as options.audio_format says, its pts on the
+    // same clock as the frames'. nullptr when audio is off or the file has no audio stream, or no
+    // decoder for it (logged). A stream that breaks while playing closes the feed (silence from
+    // then on, logged); the video plays on.
+    [[nodiscard]] std::shared_ptr<AudioFeed> audio() const override;
+    // Audio packets dropped because the audio decode thread was behind (nobody read the feed).
+    [[nodiscard]] std::int64_t dropped_audio_packets() const;
+
   private:
     struct Shared;  // what the threads share with the owner
     MediaSource(std::shared_ptr<Shared> shared, SourceInfo info);
@@ -155,6 +180,7 @@ class MediaSource final : public VideoStream {
     SourceInfo m_info;
     std::jthread m_demux_thread;
     std::jthread m_decode_thread;
+    std::jthread m_audio_thread;  // only with sound
 };
 
 std::string_view to_string(PixelFormat format);

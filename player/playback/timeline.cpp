@@ -40,11 +40,14 @@ std::size_t item_count(const Program& program) {
     return count;
 }
 
-Result<void> upload(VideoTexture& texture, const VideoFrame& frame) {
-    const config::PixelSize size{frame.width(), frame.height()};
-    const auto plane = [&](std::size_t index) { return Plane{frame.plane(index), frame.pitch(index)}; };
-    if (frame.pixel_format() == PixelFormat::nv12) return texture.update_nv12(size, plane(0), plane(1));
-    return texture.update_iyuv(size, plane(0), plane(1), plane(2));
+// The texture may hold on to the frame until the next one (the software renderer converts it
+// when drawing), so it gets a share of it.
+Result<void> upload(VideoTexture& texture, VideoFrame frame) {
+    const auto held = std::make_shared<const VideoFrame>(std::move(frame));
+    const config::PixelSize size{held->width(), held->height()};
+    const auto plane = [&](std::size_t index) { return Plane{held->plane(index), held->pitch(index)}; };
+    if (held->pixel_format() == PixelFormat::nv12) return texture.update_nv12(size, plane(0), plane(1), held);
+    return texture.update_iyuv(size, plane(0), plane(1), plane(2), held);
 }
 
 }  // namespace
@@ -100,7 +103,7 @@ VideoOpener default_video_opener() {
 }
 
 Timeline::Timeline(Renderer& renderer, ImageLoader& images, const config::Clock& clock, RecordSink& records,
-                   PlaybackStats& stats, TimelineOptions options, VideoOpener opener)
+                   PlaybackStats& stats, TimelineOptions options, VideoOpener opener, AudioSink* audio)
     : m_renderer(renderer),
       m_images(images),
       m_clock(clock),
@@ -108,12 +111,14 @@ Timeline::Timeline(Renderer& renderer, ImageLoader& images, const config::Clock&
       m_stats(stats),
       m_options(std::move(options)),
       m_opener(std::move(opener)),
+      m_audio(audio),
       m_closer([this](const std::stop_token& stop) {
           while (auto stream = m_closing.pop(stop)) stream->reset();
       }),
       m_resolver(m_options.schedule) {}
 
 Timeline::~Timeline() {
+    if (m_audio != nullptr && m_audio_playing) m_audio->stop();
     // Slots first, while the closing thread still takes their videos.
     m_incoming.reset();
     m_current.reset();
@@ -192,6 +197,22 @@ void Timeline::update(SteadyTime now) {
         m_held.reset();
         m_held_since.reset();
     }
+    follow_audio();
+}
+
+void Timeline::follow_audio() {
+    if (m_audio == nullptr) return;
+    // During a crossfade the incoming item's sound takes over as soon as it starts.
+    const Slot* owner = m_incoming ? m_incoming.get() : m_current.get();
+    std::shared_ptr<AudioFeed> wanted;
+    if (!m_suspended && owner != nullptr && owner->started && owner->video) wanted = owner->video->audio();
+    if (wanted == m_audio_playing) return;
+    if (wanted) {
+        m_audio->play(wanted, owner->t0);
+    } else {
+        m_audio->stop();
+    }
+    m_audio_playing = std::move(wanted);
 }
 
 void Timeline::plan_next(SteadyTime at, SteadyTime now) {
@@ -347,13 +368,14 @@ void Timeline::advance(Slot& slot, SteadyTime now) {
         candidate_due = due;
     }
     if (candidate) {
-        if (auto uploaded = upload(slot.texture, *candidate); !uploaded) {
+        const config::Duration shown_for = std::max(candidate->duration(), config::Duration{1});
+        if (auto uploaded = upload(slot.texture, std::move(*candidate)); !uploaded) {
             slot.broken = std::move(uploaded.error());
             return;
         }
         slot.has_picture = true;
         slot.last_progress = now;
-        slot.last_frame_end = candidate_due + std::max(candidate->duration(), config::Duration{1});
+        slot.last_frame_end = candidate_due + shown_for;
         m_new_frame_due = candidate_due;
     }
     if (!slot.eof && !slot.pending && slot.video->at_end()) {
@@ -496,6 +518,7 @@ void Timeline::suspend(SteadyTime now) {
     discard_next();  // it plays after the takeover, in its turn
     m_held.reset();
     m_held_since.reset();
+    follow_audio();
 }
 
 void Timeline::resume() {

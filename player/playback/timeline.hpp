@@ -6,7 +6,9 @@
 // `preroll` before its slot, so a switch is one frame to the next with no gap. An item that
 // fails (missing, not media, no first frame, a decoder that stops delivering) is skipped with an
 // error record while the last picture stays up; when nothing can play, the fallback slide shows.
-// The screen never goes black.
+// The screen never goes black. The video is the master clock: the sound of the item that started
+// last plays on the audio sink, timed from that item's start; nothing plays while a picture,
+// a silent video, the fallback or a takeover is up.
 #pragma once
 
 #include <chrono>
@@ -22,6 +24,7 @@
 #include "config/clock.hpp"
 #include "config/error.hpp"
 #include "content/schedule.hpp"
+#include "player/media/audio_feed.hpp"
 #include "player/media/frame_queue.hpp"
 #include "player/media/image_loader.hpp"
 #include "player/media/media_source.hpp"
@@ -72,9 +75,11 @@ VideoOpener default_video_opener();
 
 class Timeline {
   public:
-    // Everything passed by reference must outlive the timeline. `clock` is the corrected wall clock.
+    // Everything passed by reference must outlive the timeline, and so must `audio` (nullptr: no
+    // sound). `clock` is the corrected wall clock.
     Timeline(Renderer& renderer, ImageLoader& images, const config::Clock& clock, RecordSink& records,
-             PlaybackStats& stats, TimelineOptions options = {}, VideoOpener opener = default_video_opener());
+             PlaybackStats& stats, TimelineOptions options = {}, VideoOpener opener = default_video_opener(),
+             AudioSink* audio = nullptr);
     ~Timeline();
     Timeline(const Timeline&) = delete;
     Timeline& operator=(const Timeline&) = delete;
@@ -116,6 +121,8 @@ class Timeline {
     void finish(std::unique_ptr<Slot>& slot, SteadyTime now, Outcome outcome);
     void fail(std::unique_ptr<Slot>& slot, SteadyTime now, const Error& error);
     [[nodiscard]] config::WallTime wall_at(SteadyTime at, SteadyTime now) const;
+    // Gives the audio sink the sound of the item that started last, or silence.
+    void follow_audio();
     [[nodiscard]] config::Duration fade() const;
 
     Renderer& m_renderer;
@@ -125,6 +132,8 @@ class Timeline {
     PlaybackStats& m_stats;
     TimelineOptions m_options;
     VideoOpener m_opener;
+    AudioSink* m_audio;
+    std::shared_ptr<AudioFeed> m_audio_playing;  // what m_audio was last told to play
 
     // Videos of finished items are closed by this thread: joining a decoder's threads takes
     // milliseconds the render thread does not have at a switch. Declared before the slots, so it

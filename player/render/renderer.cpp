@@ -1,6 +1,7 @@
 #include "player/render/renderer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <cstddef>
@@ -8,6 +9,11 @@
 #include <system_error>
 
 #include <SDL_image.h>
+
+extern "C" {
+#include <libavutil/pixfmt.h>
+#include <libswscale/swscale.h>
+}
 
 #include "config/log.hpp"
 
@@ -31,6 +37,19 @@ Rect clip(Rect area, int width, int height) {
     const int bottom = std::min(area.y + std::max(area.height, 0), height);
     if (right <= left || bottom <= top) return {};
     return {left, top, right - left, bottom - top};
+}
+
+// Whether a picture drawn at `placement` (turned by a multiple of 90°) covers every pixel of an
+// output of `size`.
+bool covers(const Placement& placement, config::PixelSize size) {
+    const RectF& box = placement.destination;
+    const bool sideways = std::fmod(std::abs(placement.angle_degrees), 180.0) == 90.0;
+    const float width = sideways ? box.height : box.width;
+    const float height = sideways ? box.width : box.height;
+    const float left = box.x + (box.width - width) / 2;
+    const float top = box.y + (box.height - height) / 2;
+    return left <= 0 && top <= 0 && left + width >= static_cast<float>(size.width) &&
+           top + height >= static_cast<float>(size.height);
 }
 
 std::string available_video_drivers() {
@@ -254,6 +273,18 @@ void Texture::set_alpha(std::uint8_t alpha) {
 void VideoTexture::set_alpha(std::uint8_t alpha) {
     m_alpha = alpha;
     m_texture.set_alpha(alpha);
+    blend_when_translucent();
+}
+
+// Video is opaque: blended only while it fades. The software renderer copies an opaque frame
+// row by row but blends a blended one pixel by pixel, several times the work at 1080p.
+void VideoTexture::blend_when_translucent() {
+    if (m_texture.empty() || m_owner.expired()) return;
+    SDL_SetTextureBlendMode(m_texture.native(), m_alpha == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+}
+
+void VideoTexture::ConverterFreer::operator()(SwsContext* converter) const {
+    sws_freeContext(converter);
 }
 
 Result<void> VideoTexture::prepare(VideoFormat format, config::PixelSize size) {
@@ -264,30 +295,35 @@ Result<void> VideoTexture::prepare(VideoFormat format, config::PixelSize size) {
     if (!renderer) return fail(Errc::conflict, "the renderer of this video texture is gone");
     if (!m_texture.empty() && m_format == format && m_texture.size() == size) return {};
 
-    const Uint32 pixel_format = format == VideoFormat::iyuv ? SDL_PIXELFORMAT_IYUV : SDL_PIXELFORMAT_NV12;
     m_texture = Texture{};
+    m_format.reset();
+    m_to_texture.reset();
+    m_to_window.reset();
+    const Uint32 yuv_format =
+        format == VideoFormat::iyuv ? Uint32{SDL_PIXELFORMAT_IYUV} : Uint32{SDL_PIXELFORMAT_NV12};
+    const Uint32 pixel_format = m_rgb_format != 0 ? m_rgb_format : yuv_format;
     SDL_Texture* texture =
         SDL_CreateTexture(renderer.get(), pixel_format, SDL_TEXTUREACCESS_STREAMING, size.width, size.height);
     if (texture == nullptr) {
-        m_format.reset();
         return sdl_failure(Errc::unsupported, fmt::format("cannot make a {} video texture of {}x{}",
                                                           to_string(format), size.width, size.height));
     }
-    SDL_SetTextureBlendMode(texture, SDL_BLENDMODE_BLEND);
     SDL_SetTextureScaleMode(texture, SDL_ScaleModeLinear);
     m_texture = Texture{m_owner, texture, size};
     m_texture.set_alpha(m_alpha);
+    blend_when_translucent();
     m_format = format;
     ++m_textures_created;
     return {};
 }
 
-Result<void> VideoTexture::update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v) {
+Result<void> VideoTexture::update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v, FrameOwner owner) {
     const int chroma_width = (size.width + 1) / 2;
     if (auto checked = check_plane("Y", y, size.width); !checked) return checked;
     if (auto checked = check_plane("U", u, chroma_width); !checked) return checked;
     if (auto checked = check_plane("V", v, chroma_width); !checked) return checked;
     if (auto prepared = prepare(VideoFormat::iyuv, size); !prepared) return prepared;
+    if (m_rgb_format != 0) return accept({y, u, v}, std::move(owner));
     if (SDL_UpdateYUVTexture(m_texture.native(), nullptr, y.data, y.pitch, u.data, u.pitch, v.data,
                              v.pitch) != 0) {
         return sdl_failure(Errc::internal,
@@ -296,14 +332,78 @@ Result<void> VideoTexture::update_iyuv(config::PixelSize size, Plane y, Plane u,
     return {};
 }
 
-Result<void> VideoTexture::update_nv12(config::PixelSize size, Plane y, Plane uv) {
+Result<void> VideoTexture::update_nv12(config::PixelSize size, Plane y, Plane uv, FrameOwner owner) {
     if (auto checked = check_plane("Y", y, size.width); !checked) return checked;
     if (auto checked = check_plane("UV", uv, (size.width + 1) / 2 * 2); !checked) return checked;
     if (auto prepared = prepare(VideoFormat::nv12, size); !prepared) return prepared;
+    if (m_rgb_format != 0) return accept({y, uv, Plane{}}, std::move(owner));
     if (SDL_UpdateNVTexture(m_texture.native(), nullptr, y.data, y.pitch, uv.data, uv.pitch) != 0) {
         return sdl_failure(Errc::internal,
                            fmt::format("cannot upload a {}x{} NV12 frame", size.width, size.height));
     }
+    return {};
+}
+
+Result<void> VideoTexture::accept(std::array<Plane, 3> planes, FrameOwner owner) {
+    m_planes = planes;
+    m_texture_current = false;
+    if (owner) {
+        m_frame = std::move(owner);
+        return {};
+    }
+    // Nothing keeps these planes alive after the call: into the texture now.
+    m_frame = std::make_shared<int>(0);
+    auto converted = convert_held();
+    m_frame.reset();
+    m_planes = {};
+    return converted;
+}
+
+Result<void> VideoTexture::convert_held() {
+    if (m_texture_current || !m_frame) return {};
+    void* pixels = nullptr;
+    int pitch = 0;
+    if (SDL_LockTexture(m_texture.native(), nullptr, &pixels, &pitch) != 0) {
+        return sdl_failure(Errc::internal, fmt::format("cannot write a {}x{} video frame",
+                                                       m_texture.size().width, m_texture.size().height));
+    }
+    auto converted = convert_into(m_to_texture, m_to_texture_size, static_cast<std::uint8_t*>(pixels), pitch,
+                                  m_texture.size());
+    SDL_UnlockTexture(m_texture.native());
+    m_texture_current = converted.has_value();
+    return converted;
+}
+
+Result<void> VideoTexture::convert_into(Converter& converter, config::PixelSize& converter_size,
+                                        std::uint8_t* target, int target_pitch,
+                                        config::PixelSize target_size) {
+    const config::PixelSize size = m_texture.size();
+    if (!converter || converter_size != target_size) {
+        const AVPixelFormat source = m_format == VideoFormat::nv12 ? AV_PIX_FMT_NV12 : AV_PIX_FMT_YUV420P;
+        const AVPixelFormat rgb = m_rgb_format == SDL_PIXELFORMAT_RGB888 ? AV_PIX_FMT_BGR0 : AV_PIX_FMT_BGRA;
+        // swscale's SIMD converter writes whole blocks of 8 pixels and leaves the rest of a row
+        // untouched; other widths take its exact path.
+        const bool whole_blocks = size.width % 8 == 0 && target_size.width % 8 == 0;
+        const int flags = SWS_BILINEAR | (whole_blocks ? 0 : SWS_ACCURATE_RND);
+        converter.reset(sws_getContext(size.width, size.height, source, target_size.width, target_size.height,
+                                       rgb, flags, nullptr, nullptr, nullptr));
+        if (!converter) {
+            return fail(Errc::internal, "cannot convert {}x{} {} video frames to {}x{} RGB", size.width,
+                        size.height, to_string(*m_format), target_size.width, target_size.height);
+        }
+        // The colours SDL's automatic YUV mode gives on a GPU: BT.601 for SD, BT.709 above,
+        // limited range in, full range out.
+        const int colorspace = size.height > 576 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+        sws_setColorspaceDetails(converter.get(), sws_getCoefficients(colorspace), 0,
+                                 sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16);
+        converter_size = target_size;
+    }
+    std::array<const std::uint8_t*, 4> source{m_planes[0].data, m_planes[1].data, m_planes[2].data, nullptr};
+    std::array<int, 4> source_pitch{m_planes[0].pitch, m_planes[1].pitch, m_planes[2].pitch, 0};
+    std::array<std::uint8_t*, 4> targets{target, nullptr, nullptr, nullptr};
+    std::array<int, 4> target_pitches{target_pitch, 0, 0, 0};
+    sws_scale(converter.get(), source.data(), source_pitch.data(), 0, size.height, targets.data(),
+              target_pitches.data());
     return {};
 }
 
@@ -420,6 +520,12 @@ Result<std::unique_ptr<Renderer>> Renderer::create(const RendererOptions& option
         return sdl_failure(Errc::internal, "cannot describe the renderer");
     renderer->m_renderer_name = info.name != nullptr ? info.name : "";
     renderer->m_accelerated = (info.flags & SDL_RENDERER_ACCELERATED) != 0;
+    if (!renderer->m_accelerated) {
+        // Frames are converted on the CPU into the window's format, so drawing them is a copy.
+        const Uint32 window_format = SDL_GetWindowPixelFormat(window);
+        renderer->m_video_rgb_format =
+            window_format == SDL_PIXELFORMAT_RGB888 ? SDL_PIXELFORMAT_RGB888 : SDL_PIXELFORMAT_ARGB8888;
+    }
     renderer->m_max_texture_width = info.max_texture_width;
     renderer->m_max_texture_height = info.max_texture_height;
     if (SDL_GetRendererOutputSize(native, &renderer->m_output_size.width, &renderer->m_output_size.height) !=
@@ -463,12 +569,19 @@ Result<Texture> Renderer::create_texture(const RgbaImage& image, Sampling sampli
 }
 
 void Renderer::clear(Color color) {
+    m_pending_clear = color;
+}
+
+void Renderer::flush_clear() const {
+    if (!m_pending_clear) return;
+    const Color color = *std::exchange(m_pending_clear, std::nullopt);
     SDL_SetRenderDrawColor(m_renderer.get(), color.r, color.g, color.b, color.a);
     SDL_RenderClear(m_renderer.get());
 }
 
 void Renderer::fill_rect(Rect area, Color color) {
     if (area.empty()) return;
+    flush_clear();
     SDL_SetRenderDrawBlendMode(m_renderer.get(), SDL_BLENDMODE_BLEND);
     SDL_SetRenderDrawColor(m_renderer.get(), color.r, color.g, color.b, color.a);
     const SDL_Rect rect{area.x, area.y, area.width, area.height};
@@ -480,20 +593,75 @@ Result<void> Renderer::draw(const Texture& texture, Rect zone, const DrawOptions
     assert(texture.m_owner.lock() == m_renderer && "a texture is drawn only by the renderer that made it");
     const auto placement = place(texture.size(), zone, options);
     if (!placement) return {};
-    const SDL_Rect source{placement->source.x, placement->source.y, placement->source.width,
-                          placement->source.height};
-    const SDL_FRect destination{placement->destination.x, placement->destination.y,
-                                placement->destination.width, placement->destination.height};
-    if (SDL_RenderCopyExF(m_renderer.get(), texture.native(), &source, &destination, placement->angle_degrees,
-                          nullptr, SDL_FLIP_NONE) != 0) {
+    flush_clear();
+    return draw_placed(texture, *placement);
+}
+
+Result<void> Renderer::draw(VideoTexture& video, Rect zone, const DrawOptions& options) {
+    const Texture& texture = video.texture();
+    if (texture.empty()) return {};
+    assert(texture.m_owner.lock() == m_renderer && "a texture is drawn only by the renderer that made it");
+    const auto placement = place(texture.size(), zone, options);
+    if (!placement) return {};
+    // An opaque frame over the whole output hides the clear under it: in software, skipping it
+    // saves writing every pixel of the frame once more.
+    const bool opaque = texture.alpha() == 255;
+    if (opaque && covers(*placement, m_output_size)) {
+        m_pending_clear.reset();
+    } else {
+        flush_clear();
+    }
+    if (opaque) {
+        auto direct = draw_into_window(video, *placement);
+        if (!direct) return fail(std::move(direct.error()));
+        if (*direct) return {};
+    }
+    if (auto converted = video.convert_held(); !converted) return converted;
+    return draw_placed(texture, *placement);
+}
+
+Result<bool> Renderer::draw_into_window(VideoTexture& video, const Placement& placement) {
+    if (!video.m_frame || placement.angle_degrees != 0) return false;
+    const config::PixelSize size = video.size();
+    if (placement.source != Rect{0, 0, size.width, size.height}) return false;
+    const RectF& box = placement.destination;
+    const Rect target{static_cast<int>(std::lround(box.x)), static_cast<int>(std::lround(box.y)),
+                      static_cast<int>(std::lround(box.width)), static_cast<int>(std::lround(box.height))};
+    if (target.empty() || clip(target, m_output_size.width, m_output_size.height) != target) return false;
+    SDL_Surface* surface = SDL_GetWindowSurface(m_window.get());
+    if (surface == nullptr || surface->format->format != video.m_rgb_format ||
+        surface->w < m_output_size.width || surface->h < m_output_size.height) {
+        return false;
+    }
+    // Whatever is queued (a clear under a letterboxed frame) lands first.
+    SDL_RenderFlush(m_renderer.get());
+    if (SDL_MUSTLOCK(surface) && SDL_LockSurface(surface) != 0) return false;
+    auto* pixels = static_cast<std::uint8_t*>(surface->pixels) +
+                   static_cast<std::size_t>(target.y) * static_cast<std::size_t>(surface->pitch) +
+                   static_cast<std::size_t>(target.x) * 4;
+    auto converted = video.convert_into(video.m_to_window, video.m_to_window_size, pixels, surface->pitch,
+                                        {target.width, target.height});
+    if (SDL_MUSTLOCK(surface)) SDL_UnlockSurface(surface);
+    if (!converted) return fail(std::move(converted.error()));
+    return true;
+}
+
+Result<void> Renderer::draw_placed(const Texture& texture, const Placement& placement) {
+    const SDL_Rect source{placement.source.x, placement.source.y, placement.source.width,
+                          placement.source.height};
+    const SDL_FRect destination{placement.destination.x, placement.destination.y, placement.destination.width,
+                                placement.destination.height};
+    // Without a turn, the plain copy: the software renderer's turning path first copies the
+    // picture into a scratch surface, a whole extra pass over every frame.
+    const int drawn = placement.angle_degrees == 0
+                          ? SDL_RenderCopyF(m_renderer.get(), texture.native(), &source, &destination)
+                          : SDL_RenderCopyExF(m_renderer.get(), texture.native(), &source, &destination,
+                                              placement.angle_degrees, nullptr, SDL_FLIP_NONE);
+    if (drawn != 0) {
         return sdl_failure(Errc::internal, fmt::format("cannot draw a {}x{} texture", texture.size().width,
                                                        texture.size().height));
     }
     return {};
-}
-
-Result<void> Renderer::draw(const VideoTexture& video, Rect zone, const DrawOptions& options) {
-    return draw(video.texture(), zone, options);
 }
 
 Result<RgbaImage> Renderer::read_pixels() const {
@@ -513,6 +681,7 @@ Result<RgbaImage> Renderer::read_pixels(Rect region) const {
 
 Result<void> Renderer::read_into(Rect inside, RgbaImage& image) const {
     assert(image.width() == inside.width && image.height() == inside.height);
+    flush_clear();
     const SDL_Rect rect{inside.x, inside.y, inside.width, inside.height};
     if (SDL_RenderReadPixels(m_renderer.get(), &rect, SDL_PIXELFORMAT_RGBA32, image.bytes().data(),
                              image.pitch()) != 0) {
@@ -534,6 +703,7 @@ Result<void> Renderer::present(Capture capture) {
         captured = read_into(output_rect(), *m_last_capture);
         if (!captured) m_last_capture.reset();
     }
+    flush_clear();
     SDL_RenderPresent(m_renderer.get());
     ++m_frames_presented;
     return captured;

@@ -13,6 +13,7 @@
 // automatic mode, set by Renderer::create), limited range.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -24,6 +25,8 @@
 #include <vector>
 
 #include <SDL.h>
+
+struct SwsContext;
 
 #include "config/config_file.hpp"
 #include "config/device_config.hpp"
@@ -184,17 +187,26 @@ enum class VideoFormat {
     nv12,  // planar Y, then interleaved U/V, chroma halved both ways (hardware decoders)
 };
 
-// A streaming texture that takes decoded frames' planes as they are, without CPU conversion. It
-// keeps its texture from frame to frame and makes a new one only when the size or the format
-// changes, so frames of a new size never write past the old texture.
+// What keeps a decoded frame's memory alive while a VideoTexture refers to its planes.
+using FrameOwner = std::shared_ptr<const void>;
+
+// A streaming texture that takes decoded frames' planes. On a GPU renderer they are uploaded as
+// they are (IYUV or NV12) and the GPU converts them. The software renderer would copy the planes,
+// convert them into its own RGB texture and copy that again when drawing. There, instead, the
+// frame is held and converted once by swscale when drawn: straight into the window when it is
+// drawn opaque and unturned, else into an RGB texture in the window's pixel format, which draws
+// as a row copy. It keeps its texture from frame to frame and makes a new one only when the size
+// or the format changes, so frames of a new size never write past the old texture.
 class VideoTexture {
   public:
     VideoTexture() = default;
 
-    // Sizes are the frame's luma size; U and V planes are ceil(width/2) × ceil(height/2).
-    Result<void> update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v);
+    // Sizes are the frame's luma size; U and V planes are ceil(width/2) × ceil(height/2). With an
+    // `owner` that keeps the planes' memory alive, the software renderer holds the frame until the
+    // next one; without, the planes are used before the call returns.
+    Result<void> update_iyuv(config::PixelSize size, Plane y, Plane u, Plane v, FrameOwner owner = {});
     // The UV plane is ceil(width/2) pairs wide and ceil(height/2) rows high.
-    Result<void> update_nv12(config::PixelSize size, Plane y, Plane uv);
+    Result<void> update_nv12(config::PixelSize size, Plane y, Plane uv, FrameOwner owner = {});
 
     // Empty until the first successful update.
     [[nodiscard]] const Texture& texture() const { return m_texture; }
@@ -207,14 +219,40 @@ class VideoTexture {
 
   private:
     friend class Renderer;
-    explicit VideoTexture(std::weak_ptr<SDL_Renderer> owner) : m_owner(std::move(owner)) {}
+    struct ConverterFreer {
+        void operator()(SwsContext* converter) const;
+    };
+    using Converter = std::unique_ptr<SwsContext, ConverterFreer>;
+
+    // `rgb_format`: the SDL pixel format frames are converted into on the CPU; 0 uploads YUV.
+    VideoTexture(std::weak_ptr<SDL_Renderer> owner, Uint32 rgb_format)
+        : m_owner(std::move(owner)), m_rgb_format(rgb_format) {}
     Result<void> prepare(VideoFormat format, config::PixelSize size);
+    // Takes a checked frame of the prepared size and format: holds it, or converts it at once
+    // when nothing keeps it alive.
+    Result<void> accept(std::array<Plane, 3> planes, FrameOwner owner);
+    // Brings the RGB texture up to the held frame (once per frame).
+    Result<void> convert_held();
+    // Converts the held frame into `target` (pixels in the RGB format) at `target_size`, with
+    // `converter` made for that size when it is not already.
+    Result<void> convert_into(Converter& converter, config::PixelSize& converter_size, std::uint8_t* target,
+                              int target_pitch, config::PixelSize target_size);
+    void blend_when_translucent();
 
     std::weak_ptr<SDL_Renderer> m_owner;
+    Uint32 m_rgb_format = 0;
     Texture m_texture;
     std::optional<VideoFormat> m_format;
     std::uint8_t m_alpha = 255;
     int m_textures_created = 0;
+    // The software renderer's held frame, and converters to the texture and into the window.
+    std::array<Plane, 3> m_planes{};
+    FrameOwner m_frame;
+    bool m_texture_current = false;  // the RGB texture shows the held frame
+    Converter m_to_texture;
+    config::PixelSize m_to_texture_size;
+    Converter m_to_window;
+    config::PixelSize m_to_window_size;
 };
 
 enum class VSync { off, on };
@@ -259,14 +297,18 @@ class Renderer {
 
     // A static texture holding `image`; refuses an empty image or one larger than the GPU takes.
     Result<Texture> create_texture(const RgbaImage& image, Sampling sampling = Sampling::linear);
-    [[nodiscard]] VideoTexture create_video_texture() const { return VideoTexture{m_renderer}; }
+    [[nodiscard]] VideoTexture create_video_texture() const {
+        return VideoTexture{m_renderer, m_video_rgb_format};
+    }
 
+    // Fills the output with `color`; done lazily, and skipped when an opaque video frame is then
+    // drawn over all of it.
     void clear(Color color);
     // A rectangle blended over what is drawn by `color.a` (overlay backgrounds).
     void fill_rect(Rect area, Color color);
     // Draws `texture` into `zone` (with its alpha); an empty texture or zone draws nothing.
     Result<void> draw(const Texture& texture, Rect zone, const DrawOptions& options = {});
-    Result<void> draw(const VideoTexture& video, Rect zone, const DrawOptions& options = {});
+    Result<void> draw(VideoTexture& video, Rect zone, const DrawOptions& options = {});
 
     // Pixels of the frame being drawn (not yet presented), all of it or `region` of it.
     Result<RgbaImage> read_pixels() const;
@@ -292,6 +334,12 @@ class Renderer {
     };
 
     Renderer() = default;
+    Result<void> draw_placed(const Texture& texture, const Placement& placement);
+    // Converts `video`'s held frame straight into the window surface; false when it cannot be
+    // (a GPU renderer, a turn, a crop, a part outside the output), and nothing was drawn.
+    Result<bool> draw_into_window(VideoTexture& video, const Placement& placement);
+    // Does the clear asked for by clear(), before anything is drawn over it or read.
+    void flush_clear() const;
     // Reads `inside` (within the output) into `image`, which has its size.
     Result<void> read_into(Rect inside, RgbaImage& image) const;
 
@@ -302,10 +350,12 @@ class Renderer {
     std::string m_video_driver;
     std::string m_renderer_name;
     bool m_accelerated = false;
-    int m_max_texture_width = 0;  // 0: no limit (software renderer)
+    Uint32 m_video_rgb_format = 0;  // see VideoTexture
+    int m_max_texture_width = 0;    // 0: no limit (software renderer)
     int m_max_texture_height = 0;
     std::uint64_t m_frames_presented = 0;
     std::optional<RgbaImage> m_last_capture;
+    mutable std::optional<Color> m_pending_clear;  // mutable: reading the frame back does the clear
 };
 
 }  // namespace dwell::player

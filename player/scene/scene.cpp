@@ -19,6 +19,7 @@ constexpr Color panel_color{0, 0, 0, 180};
 constexpr Color code_color{0xff, 0xd5, 0x4a, 255};
 constexpr Color toast_color{0x14, 0x78, 0x3c, 230};
 constexpr Color ticker_color{0x10, 0x14, 0x18, 255};
+constexpr std::string_view anonymous_toast = "새 참여자가 참여했어요";
 
 Rotation turn(Rotation a, Rotation b) {
     return static_cast<Rotation>((static_cast<int>(a) + static_cast<int>(b)) % 4);
@@ -30,6 +31,21 @@ int scaled(int length, double share) {
 
 SteadyTime steady_at(config::WallTime at, config::WallTime wall, SteadyTime now) {
     return now + std::chrono::duration_cast<SteadyTime::duration>(at - wall);
+}
+
+// The counter under a join prompt, and the toast of a join: bold, the same size, so one font.
+TextStyle counter_style(Rect zone) {
+    return {std::max(10, zone.height * 36 / 1000), FontWeight::bold, white, 0};
+}
+
+TextStyle toast_style(Rect zone) {
+    TextStyle style = counter_style(zone);
+    style.wrap_width = zone.width / 2;
+    return style;
+}
+
+std::string counter_text(std::uint64_t count) {
+    return fmt::format("참여 {}명", count);
 }
 
 }  // namespace
@@ -102,8 +118,8 @@ void Scene::apply(const EventBatch& batch, SteadyTime now) {
         counter.campaign_count = std::max(counter.campaign_count, join->campaign_count);
         if (i < first_toast || !toasts_on(join->campaign)) continue;
         m_toasts.push_back(
-            {join->name.empty() ? std::string{"새 참여자가 참여했어요"} : join->name + " 님이 참여했어요",
-             now, PresentedEvent{event.seq, event.at, join->campaign, true}});
+            {join->name.empty() ? std::string{anonymous_toast} : join->name + " 님이 참여했어요", now,
+             PresentedEvent{event.seq, event.at, join->campaign, true}});
         while (m_toasts.size() > m_options.max_toasts) m_toasts.pop_front();
     }
 }
@@ -288,6 +304,25 @@ void Scene::draw_ticker(const Canvas& canvas, Rect zone, config::WallTime wall, 
                           options);
 }
 
+void Scene::warm_up(config::WallTime wall) {
+    if (!m_program || m_program->joins.empty()) return;
+    const Canvas canvas{m_renderer.output_size(),
+                        m_program->screen.orientation == content::Orientation::portrait};
+    const content::Layout* layout = content::builtin_layout(m_program->screen.layout);
+    if (layout == nullptr) layout = content::builtin_layout("fullscreen");
+    const auto size = canvas.size();
+    for (const content::Zone& zone : layout->zones) {
+        if (zone.name != "main") continue;
+        const Rect rect{scaled(size.width, zone.x), scaled(size.height, zone.y),
+                        scaled(size.width, zone.width), scaled(size.height, zone.height)};
+        for (const auto& [campaign, join] : m_program->joins) {
+            draw_overlay(canvas, rect, campaign, wall);
+            text_texture(counter_text(0), counter_style(rect));
+        }
+        text_texture(std::string{anonymous_toast}, toast_style(rect));
+    }
+}
+
 bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& campaign,
                          config::WallTime wall) {
     if (!m_program) return false;
@@ -321,7 +356,6 @@ bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& cam
 
     const TextStyle prompt_style{std::max(10, zone.height * 32 / 1000), FontWeight::regular, white, inner};
     const TextStyle code_style{std::max(16, zone.height * 75 / 1000), FontWeight::bold, code_color, 0};
-    const TextStyle counter_style{std::max(10, zone.height * 36 / 1000), FontWeight::bold, white, 0};
     Texture* prompt = text_texture(m_prompt->text, prompt_style);
     Texture* code = text_texture(m_prompt->code, code_style);
     Texture* qr = nullptr;
@@ -336,7 +370,7 @@ bool Scene::draw_overlay(const Canvas& canvas, Rect zone, const std::string& cam
     Texture* counter = nullptr;
     if (overlay.counter) {
         if (const auto found = m_counters.find(campaign); found != m_counters.end())
-            counter = text_texture(fmt::format("참여 {}명", found->second.campaign_count), counter_style);
+            counter = text_texture(counter_text(found->second.campaign_count), counter_style(zone));
     }
     const auto height_of = [](const Texture* texture) { return texture ? texture->size().height : 0; };
     const int panel_height = pad + height_of(prompt) + gap + height_of(code) + (qr ? gap + qr_side : 0) +
@@ -366,7 +400,7 @@ void Scene::draw_toasts(const Canvas& canvas, Rect zone, SteadyTime now) {
     if (m_toasts.empty()) return;
     const int margin = std::max(4, zone.height * 3 / 100);
     const int pad = std::max(3, zone.height / 80);
-    const TextStyle style{std::max(10, zone.height * 36 / 1000), FontWeight::bold, white, zone.width / 2};
+    const TextStyle style = toast_style(zone);
     int y = zone.y + margin;
     for (auto toast = m_toasts.rbegin(); toast != m_toasts.rend(); ++toast) {  // newest on top
         Texture* text = text_texture(toast->text, style);

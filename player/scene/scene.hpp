@@ -59,6 +59,10 @@ class Scene {
     Scene& operator=(const Scene&) = delete;
 
     void set_program(std::shared_ptr<const Program> program);
+    // Draws what the program's join overlays will show (prompt, code, QR code, counter, a toast)
+    // where the next frame will cover it, so fonts are opened and glyphs rasterised before the
+    // first frame: with the CJK font that takes longer than a frame has.
+    void warm_up(config::WallTime wall);
 
     // Takes what arrived from the agent: toasts, counters, takeover start and end.
     void apply(const EventBatch& batch, SteadyTime now);

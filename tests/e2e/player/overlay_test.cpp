@@ -32,13 +32,6 @@ std::string backdrop_playlist(std::string_view join) {
            media("backdrop.png").string() + "\", duration: 30s }\n" + std::string{join};
 }
 
-void expect_clean_exit(Player& player, const ProcessResult& result) {
-    EXPECT_FALSE(result.timed_out) << "the player hung; stderr:\n" << player.stderr_text();
-    EXPECT_TRUE(result.exited) << "killed by signal " << result.signal << "; stderr:\n"
-                               << player.stderr_text();
-    EXPECT_EQ(result.exit_code, 0) << player.stderr_text();
-}
-
 // The code the screen must show at `at_ms`, or either neighbour when `at_ms` lies within 1 s of a
 // step boundary (the frame may have been drawn just before the step changed).
 std::vector<std::string> expected_codes(std::uint64_t slot, std::int64_t at_ms) {

@@ -19,15 +19,6 @@ std::string item_line(const fs::path& file, std::string_view extra = {}) {
            " }\n";
 }
 
-// Runs to --duration and checks it ended the way a timed run must.
-void expect_clean_exit(Player& player) {
-    const auto result = player.wait();
-    EXPECT_FALSE(result.timed_out) << "the player hung; stderr:\n" << player.stderr_text();
-    EXPECT_TRUE(result.exited) << "killed by signal " << result.signal << "; stderr:\n"
-                               << player.stderr_text();
-    EXPECT_EQ(result.exit_code, 0) << player.stderr_text();
-}
-
 std::string describe(const Snapshot& snapshot) {
     return snapshot.png.filename().string() + " (content " + snapshot.content + ", item " +
            snapshot.item.value_or("null") + ")";

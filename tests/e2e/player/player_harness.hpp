@@ -25,6 +25,7 @@
 
 #include <SDL.h>
 #include <SDL_image.h>
+#include <gtest/gtest.h>
 #include <boost/json.hpp>
 
 #include "config/clock.hpp"
@@ -299,6 +300,13 @@ class RunSetup {
         m_extra.insert(m_extra.end(), arguments.begin(), arguments.end());
         return *this;
     }
+    // An environment variable of the player's, added to or replacing the defaults (the offscreen
+    // video driver and the dummy audio driver), e.g. environment("SDL_AUDIODRIVER", "disk").
+    RunSetup& environment(std::string name, std::string value) {
+        m_environment[std::move(name)] = std::move(value);
+        return *this;
+    }
+    [[nodiscard]] const std::map<std::string, std::string>& environment() const { return m_environment; }
 
     [[nodiscard]] std::vector<std::string> arguments(const fs::path& snapshots, const fs::path& stats) const {
         std::vector<std::string> out{
@@ -322,6 +330,7 @@ class RunSetup {
     std::string m_snapshot_every;  // empty: none
     std::string m_snapshot_at;     // empty: none
     std::vector<std::string> m_extra;
+    std::map<std::string, std::string> m_environment;
 };
 
 class Player {
@@ -332,7 +341,7 @@ class Player {
           m_stderr(dir / "player.stderr"),
           m_stdout(dir / "player.stdout") {
         auto arguments = setup.arguments(m_snapshots, m_stats);
-        m_process.emplace(fs::path{player_bin}, environment_with(arguments));
+        m_process.emplace(fs::path{player_bin}, environment_with(arguments, setup.environment()));
     }
 
     ChildProcess& process() { return *m_process; }
@@ -345,9 +354,11 @@ class Player {
     [[nodiscard]] std::vector<Snapshot> snapshots() const { return read_snapshots(m_snapshots); }
 
   private:
-    ProcessOptions environment_with(std::vector<std::string> arguments) const {
+    ProcessOptions environment_with(std::vector<std::string> arguments,
+                                    const std::map<std::string, std::string>& overrides) const {
         ProcessOptions options = process_options(std::move(arguments), m_stdout, m_stderr);
         options.environment = {{"SDL_VIDEODRIVER", "offscreen"}, {"SDL_AUDIODRIVER", "dummy"}};
+        for (const auto& [name, value] : overrides) options.environment[name] = value;
         return options;
     }
 
@@ -357,6 +368,19 @@ class Player {
     fs::path m_stdout;
     std::optional<ChildProcess> m_process;
 };
+
+// A run that ended the way a timed run must: on its own, with status 0.
+inline void expect_clean_exit(const Player& player, const ProcessResult& result) {
+    EXPECT_FALSE(result.timed_out) << "the player hung; stderr:\n" << player.stderr_text();
+    EXPECT_TRUE(result.exited) << "killed by signal " << result.signal << "; stderr:\n"
+                               << player.stderr_text();
+    EXPECT_EQ(result.exit_code, 0) << player.stderr_text();
+}
+
+// Waits for the run to reach its --duration and checks it ended cleanly.
+inline void expect_clean_exit(Player& player) {
+    expect_clean_exit(player, player.wait());
+}
 
 // Runs the player with `arguments` exactly as given (no defaults), for command-line tests.
 inline ProcessResult run_player_raw(const TempDir& dir, std::vector<std::string> arguments,

@@ -9,12 +9,15 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
 
+#include "config/log.hpp"
 #include "content/media_probe.hpp"
 #include "tests/support/media.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -64,10 +67,25 @@ class MediaSourceTest : public ::testing::Test {
             {"with_audio.mp4",
              testsrc + "-f lavfi -i sine=duration=1 -t 1 -c:v libx264 -pix_fmt yuv420p -c:a aac -shortest "},
             {"audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac "},
+            // 2 s of a 440 Hz tone at 44.1 kHz (resampled to 48 kHz when played) under 30 fps video.
+            {"tone.mp4",
+             "-f lavfi -i testsrc=size=320x240:rate=30 -f lavfi -i sine=frequency=440:sample_rate=44100 -t 2 "
+             "-c:v libx264 -pix_fmt yuv420p -c:a aac "},
         };
         if (const auto recipe = recipes.find(name); recipe != recipes.end())
             return test::ffmpeg(recipe->second + path.string());
 
+        if (name == "tone.mkv")
+            return test::ffmpeg("-i " + file("tone.mp4").string() + " -c copy " + path.string());
+        // The sound's codec renamed to one FFmpeg does not know (same length, so the file stays valid).
+        if (name == "unknown_sound.mkv") {
+            std::vector<char> bytes = test::read_bytes(file("tone.mkv"));
+            const std::string_view view(bytes.data(), bytes.size());
+            const auto at = view.find("A_AAC");
+            if (at == std::string_view::npos) return "no A_AAC codec id in tone.mkv";
+            std::copy_n("A_QQQ", 5, bytes.begin() + static_cast<std::ptrdiff_t>(at));
+            test::write_bytes(path, bytes);
+        }
         // A phone held upright: turn 90° clockwise to show.
         if (name == "rotated.mp4") return test::write_rotated_copy(file("clip.mp4"), path, {0, 1, -1, 0});
         // Cut to the first 30 %: with the index at the end the file cannot be opened; with the
@@ -434,6 +452,170 @@ TEST_F(MediaSourceTest, RefusesFramesLargerThanTheLimit) {
     EXPECT_EQ(source.error().code, Errc::unsupported);
     EXPECT_NE(source.error().message.find("320x240"), std::string::npos) << source.error().message;
     EXPECT_NE(source.error().message.find("300x300"), std::string::npos) << source.error().message;
+}
+
+// ---- sound -------------------------------------------------------------------------------------
+
+MediaSourceOptions with_audio() {
+    MediaSourceOptions options;
+    options.audio = AudioMode::on;
+    return options;
+}
+
+struct Heard {
+    std::vector<std::int16_t> samples;  // interleaved stereo
+    std::optional<config::Duration> first_pts;
+    std::size_t video_frames = 0;
+};
+
+// Takes every video frame on another thread while reading the whole feed as the device would,
+// the playhead following the sound's own clock so that nothing is dropped or padded.
+Heard listen(MediaSource& source) {
+    Heard heard;
+    std::jthread video([&] { heard.video_frames = pop_all(source).size(); });
+    const auto feed = source.audio();
+    std::vector<std::int16_t> out(2048);
+    for (;;) {
+        if (!feed->wait_readable(patience)) {
+            if (!feed->ended()) ADD_FAILURE() << "no sound within 10 s, and the feed has not ended";
+            break;
+        }
+        const auto next = feed->next_pts();
+        if (!next) continue;
+        if (!heard.first_pts) heard.first_pts = next;
+        const FeedRead read = feed->read(out, *next);
+        heard.samples.insert(heard.samples.end(), out.begin(),
+                             out.begin() + static_cast<std::ptrdiff_t>(read.frames * 2));
+    }
+    video.join();
+    return heard;
+}
+
+// Rising zero crossings of one channel, with a little hysteresis against noise around zero.
+int rising_crossings(const std::vector<std::int16_t>& samples, std::size_t channel) {
+    int crossings = 0;
+    bool low = false;
+    for (std::size_t i = channel; i < samples.size(); i += 2) {
+        if (samples[i] < -256) low = true;
+        if (samples[i] > 256 && low) {
+            ++crossings;
+            low = false;
+        }
+    }
+    return crossings;
+}
+
+// Keeps the player's log lines while it lives.
+class LogCapture {
+  public:
+    LogCapture() : m_sink(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(256)) {
+        config::logger("player")->sinks().push_back(m_sink);
+    }
+    ~LogCapture() {
+        auto& sinks = config::logger("player")->sinks();
+        sinks.erase(std::remove(sinks.begin(), sinks.end(), m_sink), sinks.end());
+    }
+    LogCapture(const LogCapture&) = delete;
+    LogCapture& operator=(const LogCapture&) = delete;
+    [[nodiscard]] std::vector<std::string> lines() const { return m_sink->last_formatted(); }
+
+  private:
+    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> m_sink;
+};
+
+TEST_F(MediaSourceTest, DecodesTheSoundOnTheVideosClock) {
+    const auto source = open_or_fail(file("tone.mp4"), with_audio());
+    ASSERT_TRUE(source);
+    const auto feed = source->audio();
+    ASSERT_NE(feed, nullptr) << "the clip has an AAC stream";
+    EXPECT_EQ(feed->format(), AudioFormat{});
+    const Heard heard = listen(*source);
+    EXPECT_EQ(heard.video_frames, 60U) << "the video plays as without sound";
+    EXPECT_FALSE(source->error());
+
+    // 2 s at 48 kHz, give or take the encoder's last frame.
+    const std::size_t frames = heard.samples.size() / 2;
+    EXPECT_GE(frames, 96'000U - 2'400U);
+    EXPECT_LE(frames, 96'000U + 2'400U);
+    ASSERT_TRUE(heard.first_pts);
+    EXPECT_LE(heard.first_pts->count(), 30) << "the sound starts with the first frame";
+    EXPECT_GE(heard.first_pts->count(), -30) << "the sound starts with the first frame";
+
+    const auto [quietest, loudest] = std::minmax_element(heard.samples.begin(), heard.samples.end());
+    EXPECT_GT(*loudest, 1000) << "silent";
+    EXPECT_LT(*quietest, -1000) << "silent";
+    // A 440 Hz tone: 440 rising zero crossings a second, in both channels of the mono source.
+    const double seconds = static_cast<double>(frames) / 48'000.0;
+    for (const std::size_t channel : {0U, 1U}) {
+        const double hertz = rising_crossings(heard.samples, channel) / seconds;
+        EXPECT_NEAR(hertz, 440.0, 8.0) << "channel " << channel;
+    }
+    const AudioFeedStats stats = feed->stats();
+    EXPECT_EQ(stats.frames_dropped, 0U);
+    EXPECT_EQ(stats.frames_padded, 0U) << "no gap in the sound";
+    EXPECT_EQ(source->dropped_audio_packets(), 0) << "the feed was read all along";
+    EXPECT_TRUE(feed->ended());
+}
+
+TEST_F(MediaSourceTest, WithAudioOffThereIsNoFeed) {
+    const auto source = open_or_fail(file("tone.mp4"));
+    ASSERT_TRUE(source);
+    EXPECT_EQ(source->audio(), nullptr);
+    EXPECT_EQ(pop_all(*source).size(), 60U);
+}
+
+TEST_F(MediaSourceTest, ASilentClipHasNoFeed) {
+    const LogCapture log;
+    const auto source = open_or_fail(file("clip.mp4"), with_audio());
+    ASSERT_TRUE(source);
+    EXPECT_EQ(source->audio(), nullptr);
+    EXPECT_EQ(pop_all(*source).size(), 25U);
+    EXPECT_TRUE(log.lines().empty()) << "a clip without sound is normal: " << log.lines().front();
+}
+
+TEST_F(MediaSourceTest, SoundWithoutADecoderLeavesTheVideoPlaying) {
+    const LogCapture log;
+    const auto source = open_or_fail(file("unknown_sound.mkv"), with_audio());
+    ASSERT_TRUE(source) << "the video is fine";
+    EXPECT_EQ(source->audio(), nullptr);
+    EXPECT_EQ(pop_all(*source).size(), 60U);
+    EXPECT_FALSE(source->error());
+    const auto lines = log.lines();
+    ASSERT_EQ(lines.size(), 1U) << "one warning";
+    EXPECT_NE(lines[0].find("warning"), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find(file("unknown_sound.mkv").string()), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find("without sound"), std::string::npos) << lines[0];
+}
+
+// Nobody reads the feed (a device that stopped, an item whose sound is not wanted): the demux
+// thread drops the oldest audio packets instead of waiting, so every video frame still comes.
+TEST_F(MediaSourceTest, VideoKeepsComingWhenNobodyReadsTheSound) {
+    MediaSourceOptions options = with_audio();
+    options.audio_buffer = 100ms;
+    options.audio_packet_queue_capacity = 4;
+    const auto source = open_or_fail(file("tone.mp4"), options);
+    ASSERT_TRUE(source);
+    ASSERT_NE(source->audio(), nullptr);
+    EXPECT_EQ(pop_all(*source).size(), 60U);
+    EXPECT_FALSE(source->error());
+    EXPECT_GT(source->dropped_audio_packets(), 0) << "2 s of sound cannot fit in 100 ms and 4 packets";
+    EXPECT_LE(source->audio()->queued(), 100ms);
+}
+
+TEST_F(MediaSourceTest, DestroyingWhileTheFeedIsFullReturns) {
+    MediaSourceOptions options = with_audio();
+    options.audio_buffer = 200ms;
+    auto source = open_or_fail(file("tone.mp4"), options);
+    ASSERT_TRUE(source);
+    const auto feed = source->audio();
+    ASSERT_NE(feed, nullptr);
+    // Wait until the audio decode thread is blocked on the full feed.
+    for (int i = 0; i < 2000 && feed->queued() < 150ms; ++i) std::this_thread::sleep_for(5ms);
+    ASSERT_GE(feed->queued(), 150ms);
+    source.reset();  // a hang here fails the test by ctest's timeout
+    EXPECT_TRUE(feed->closed()) << "whoever still holds the feed hears silence";
+    std::vector<std::int16_t> out(64, 5);
+    EXPECT_EQ(feed->read(out, 0ms).frames, 0U);
 }
 
 TEST(VideoFrame, AnEmptyFrameHasNoPlanes) {

@@ -267,6 +267,25 @@ TEST_F(SceneTest, JoinOverlayShowsAPanelWithAQrCodeAtTheBottomRight) {
     EXPECT_GT(count(image, {panel_area.x, panel_area.y, panel_area.width, qr.y - panel_area.y}, white), 40);
 }
 
+TEST_F(SceneTest, WarmingUpLeavesNoTraceOnTheFramesThatFollow) {
+    // The overlay drawn ahead leaves the first frames exactly as they are without it: the item's
+    // frame shows the panel where it belongs, the fallback no panel at all.
+    use(program());
+    const RgbaImage cold_item = draw(item_view());
+    const RgbaImage cold_fallback = draw_fallback();
+
+    // A fresh renderer and scene, warmed up this time.
+    m_item = Texture{};
+    m_scene.reset();
+    m_renderer.reset();
+    SetUp();
+    use(program());
+    m_scene->warm_up(wall0);
+    EXPECT_EQ(draw_fallback(), cold_fallback);
+    m_scene->warm_up(wall0);
+    EXPECT_EQ(draw(item_view()), cold_item);
+}
+
 TEST_F(SceneTest, QrCodeOnScreenScansToTheDeepLinkWithTheCurrentCode) {
     if (!have_zbarimg()) GTEST_SKIP() << "zbarimg (zbar-tools) is not installed";
     Program interactive = program();

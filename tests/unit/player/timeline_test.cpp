@@ -52,6 +52,7 @@ struct Script {
     std::atomic<int> decoded{1 << 30};  // frames decoded so far (all of them unless a test holds some back)
     std::atomic<int> polls{0};          // how often the timeline asked whether the first frame is there
     std::atomic<int> opens{0};
+    std::shared_ptr<AudioFeed> sound;  // the clip's sound; none for a silent clip
 };
 
 using Scripts = std::map<std::string, std::shared_ptr<Script>, std::less<>>;
@@ -61,6 +62,12 @@ std::shared_ptr<Script> script(int frames, bool ends = true) {
     made->frames = frames;
     made->ends = ends;
     return made;
+}
+
+// The same clip with sound.
+std::shared_ptr<Script> with_sound(std::shared_ptr<Script> silent) {
+    silent->sound = std::make_shared<AudioFeed>();
+    return silent;
 }
 
 constexpr std::size_t primed = 4;  // frames decoded ahead before a video starts
@@ -120,6 +127,7 @@ class FakeStream final : public VideoStream {
     [[nodiscard]] std::size_t queued_frames() const override {
         return static_cast<std::size_t>(available() - m_popped);
     }
+    [[nodiscard]] std::shared_ptr<AudioFeed> audio() const override { return m_script->sound; }
 
   private:
     [[nodiscard]] int available() const { return std::min(m_script->frames, m_script->decoded.load()); }
@@ -168,6 +176,36 @@ VideoOpener decoder_paced() {
         return std::unique_ptr<VideoStream>{std::make_unique<DecoderPacedStream>(std::move(*source))};
     };
 }
+
+// What the timeline told the audio sink: play a feed from a start, or stop (no feed).
+struct AudioCall {
+    std::shared_ptr<AudioFeed> feed;
+    std::optional<SteadyTime> item_start;
+    friend bool operator==(const AudioCall&, const AudioCall&) = default;
+};
+
+AudioCall played(const std::shared_ptr<Script>& clip, SteadyTime item_start) {
+    return {clip->sound, item_start};
+}
+const AudioCall stopped{};
+
+void PrintTo(const AudioCall& call, std::ostream* out) {
+    if (!call.feed) {
+        *out << "stop";
+    } else {
+        *out << "play(" << call.feed.get() << " from base + "
+             << std::chrono::duration_cast<milliseconds>(*call.item_start - base).count() << " ms)";
+    }
+}
+
+class FakeAudioSink final : public AudioSink {
+  public:
+    void play(std::shared_ptr<AudioFeed> feed, SteadyTime item_start) override {
+        calls.push_back({std::move(feed), item_start});
+    }
+    void stop() override { calls.push_back(stopped); }
+    std::vector<AudioCall> calls;
+};
 
 // ---- programs -------------------------------------------------------------------------------
 
@@ -234,9 +272,9 @@ class TimelineTest : public ::testing::Test {
         m_sink = std::move(*sink);
     }
 
-    Timeline& make(Program program, TimelineOptions options, VideoOpener opener) {
+    Timeline& make(Program program, TimelineOptions options, VideoOpener opener, AudioSink* audio = nullptr) {
         m_timeline = std::make_unique<Timeline>(*m_renderer, m_images, m_clock, *m_sink, m_stats,
-                                                std::move(options), std::move(opener));
+                                                std::move(options), std::move(opener), audio);
         m_timeline->set_program(std::make_shared<const Program>(std::move(program)));
         return *m_timeline;
     }
@@ -314,6 +352,7 @@ class TimelineTest : public ::testing::Test {
     ImageLoader m_images;
     std::unique_ptr<Renderer> m_renderer;
     std::unique_ptr<RecordSink> m_sink;
+    FakeAudioSink m_audio;
     std::unique_ptr<Timeline> m_timeline;  // last: gone before what it refers to
     std::vector<std::string> m_trace;
     std::string m_trace_last;
@@ -651,6 +690,72 @@ TEST_F(TimelineTest, ATakeoverDoesNotCostThePrerolledItemItsTurn) {
     EXPECT_EQ(name_of(view(base + 2s)), "b.mp4") << "b.mp4's turn came before the takeover";
 }
 
+// ---- sound ------------------------------------------------------------------------------------
+
+TEST_F(TimelineTest, SoundPlaysFromTheItemsStartAndStopsWhenItEnds) {
+    auto a = with_sound(script(5));
+    Program program = program_of(m_dir, {{"a.mp4"}, {"b.mp4"}});
+    program.loop = false;
+    make(std::move(program), quick(), scripted({{"a.mp4", a}, {"b.mp4", script(5)}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base)}))
+        << "timed from the item's first frame";
+    run(base, base + 190ms);
+    EXPECT_EQ(m_audio.calls.size(), 1U) << "nothing changes while the item plays";
+    ASSERT_TRUE(run_until(base + 190ms, "b.mp4"));
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), stopped})) << "b.mp4 is silent";
+    run(base + 200ms, base + 2s);
+    EXPECT_EQ(m_audio.calls.size(), 2U) << "silent already: nothing more to say";
+}
+
+TEST_F(TimelineTest, TheNextItemsSoundTakesOverAtTheSwitch) {
+    auto a = with_sound(script(5));
+    auto b = with_sound(script(5));
+    Program program = program_of(m_dir, {{"a.mp4"}, {"b.mp4"}});
+    program.loop = false;
+    make(std::move(program), quick(), scripted({{"a.mp4", a}, {"b.mp4", b}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    run(base, base + 600ms);
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), played(b, base + 200ms), stopped}))
+        << "b.mp4's sound follows a.mp4's with no stop between; the fallback is silent";
+}
+
+TEST_F(TimelineTest, AFailingItemsSoundStops) {
+    auto halts = with_sound(halting_clip());
+    make(program_of(m_dir, {{"halts.mp4"}, {"good.mp4"}}), quick(),
+         scripted({{"halts.mp4", halts}, {"good.mp4", script(10)}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "halts.mp4"));
+    ASSERT_TRUE(run_until(base, "good.mp4"));
+    EXPECT_EQ(m_stats.summary().items_failed, 1U);
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(halts, base), stopped}));
+}
+
+TEST_F(TimelineTest, ATakeoverSilencesTheSoundUntilTheNextItemStarts) {
+    auto a = with_sound(script(50));
+    auto b = with_sound(script(50));
+    make(program_of(m_dir, {{"a.mp4"}, {"b.mp4"}}), quick(), scripted({{"a.mp4", a}, {"b.mp4", b}}),
+         &m_audio);
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    run(base, base + 500ms);
+    m_timeline->suspend(base + 500ms);
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), stopped}));
+    run(base + 500ms, base + 5s, 50ms);
+    EXPECT_EQ(m_audio.calls.size(), 2U) << "silent while suspended";
+    m_timeline->resume();
+    ASSERT_TRUE(settle(base + 5s, [](const MainView& v) { return !v.fallback(); }));
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), stopped, played(b, base + 5s)}));
+}
+
+TEST_F(TimelineTest, NoSinkMeansNoSound) {
+    // The default: a timeline without a sink plays clips with sound silently, and nothing breaks.
+    auto a = with_sound(script(5));
+    make(program_of(m_dir, {{"a.mp4"}}), quick(), scripted({{"a.mp4", a}}));
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    run(base, base + 500ms);
+    EXPECT_EQ(a->sound->stats().frames_played, 0U);
+    EXPECT_TRUE(m_audio.calls.empty());
+}
+
 // ---- pictures and crossfades -------------------------------------------------------------------
 
 class TimelinePictureTest : public TimelineTest {
@@ -720,6 +825,46 @@ TEST_F(TimelinePictureTest, CrossfadeBlendsTheIncomingItemOverTheOutgoingOne) {
     ASSERT_EQ(plays.size(), 1u);
     EXPECT_TRUE(plays[0].completed);
     EXPECT_EQ(plays[0].asset, sha_of(0));
+}
+
+TEST_F(TimelinePictureTest, PicturesAndSilentVideosPlayNoSound) {
+    Program program = program_of(m_dir, {{"red.png", content::MediaKind::image, 1s},
+                                         {"silent.mp4"},
+                                         {"blue.png", content::MediaKind::image, 1s}});
+    program.transition = {TransitionKind::crossfade, 300ms};
+    make(std::move(program), quick(), scripted({{"silent.mp4", script(10)}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "red.png"));
+    trace();
+    run(base, base + 5s);
+    EXPECT_GE(trace().size(), 3U) << "the pictures and the video played";
+    EXPECT_TRUE(m_audio.calls.empty());
+}
+
+TEST_F(TimelinePictureTest, APictureAfterASoundItemSilencesIt) {
+    auto a = with_sound(script(5));
+    Program program = program_of(m_dir, {{"a.mp4"}, {"red.png", content::MediaKind::image, 1s}});
+    program.loop = false;
+    make(std::move(program), quick(), scripted({{"a.mp4", a}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    ASSERT_TRUE(run_until(base, "red.png"));
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), stopped}));
+}
+
+// The incoming item's sound takes over when it starts to fade in, not when the outgoing one ends.
+TEST_F(TimelinePictureTest, DuringACrossfadeTheIncomingItemsSoundTakesOver) {
+    auto a = with_sound(script(10));  // 400 ms
+    auto b = with_sound(script(10));
+    Program program = program_of(m_dir, {{"a.mp4"}, {"b.mp4"}});
+    program.loop = false;
+    program.transition = {TransitionKind::crossfade, 100ms};
+    make(std::move(program), quick(), scripted({{"a.mp4", a}, {"b.mp4", b}}), &m_audio);
+    ASSERT_TRUE(settle_on(base, "a.mp4"));
+    run(base, base + 290ms);
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base)}));
+    ASSERT_TRUE(settle(base + 300ms, [](const MainView& v) { return v.layers.size() == 2; }));
+    EXPECT_EQ(m_audio.calls, (std::vector<AudioCall>{played(a, base), played(b, base + 300ms)}));
+    run(base + 300ms, base + 600ms);
+    EXPECT_EQ(m_audio.calls.size(), 2U) << "a.mp4 ending under b.mp4 changes nothing";
 }
 
 }  // namespace
