@@ -12,6 +12,7 @@ std::string_view to_string(Errc code) {
     case Errc::unsupported: return "unsupported";
     case Errc::quota: return "quota exceeded";
     case Errc::conflict: return "conflict";
+    case Errc::unauthorized: return "unauthorized";
     case Errc::internal: return "internal error";
     }
     return "unknown error";

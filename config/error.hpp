@@ -20,6 +20,7 @@ enum class Errc {
     unsupported,    // well-formed but not something dwell handles (codec, format)
     quota,          // a size or count limit would be exceeded
     conflict,       // the operation clashes with current state
+    unauthorized,   // a request whose credentials (token, webhook signature) are missing or wrong
     internal,       // a library failed in a way the caller cannot fix
 };
 

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "config/log.hpp"
+#include "content/crypto.hpp"
 
 namespace dwell::content {
 namespace {
@@ -84,13 +85,6 @@ fs::file_time_type to_file_time(config::WallTime stamp) {
 
 config::WallTime to_wall_time(fs::file_time_type time) {
     return std::chrono::floor<milliseconds>(std::chrono::file_clock::to_sys(time));
-}
-
-std::string to_hex(std::span<const unsigned char> bytes) {
-    std::string hex;
-    hex.reserve(bytes.size() * 2);
-    for (const auto byte : bytes) fmt::format_to(std::back_inserter(hex), "{:02x}", byte);
-    return hex;
 }
 
 }  // namespace

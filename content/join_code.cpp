@@ -6,7 +6,6 @@
 #include <utility>
 
 #include <openssl/core_names.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -25,16 +24,6 @@ using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
 struct MacFree {
     void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
 };
-
-// OpenSSL reports through a per-thread queue; fold its newest entry into our error once.
-Error openssl_error(std::string_view what) {
-    std::array<char, 256> text{};
-    const unsigned long code = ERR_get_error();
-    ERR_clear_error();
-    if (code == 0) return Error{Errc::internal, fmt::format("OpenSSL failed to {}", what)};
-    ERR_error_string_n(code, text.data(), text.size());
-    return Error{Errc::internal, fmt::format("OpenSSL failed to {}: {}", what, text.data())};
-}
 
 void put_be64(std::uint8_t* out, std::uint64_t value) {
     for (int i = 7; i >= 0; --i) {
@@ -196,17 +185,6 @@ Result<JoinSecret> parse_join_secret(std::string_view hex) {
         secret[i] = static_cast<std::uint8_t>((high << 4) | low);
     }
     return secret;
-}
-
-std::string to_hex(const JoinSecret& secret) {
-    static constexpr std::string_view digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(secret.size() * 2);
-    for (const std::uint8_t byte : secret) {
-        out += digits[byte >> 4];
-        out += digits[byte & 0x0f];
-    }
-    return out;
 }
 
 JoinStep::JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity, const Key& key,

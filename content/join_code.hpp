@@ -13,6 +13,7 @@
 #include "config/clock.hpp"
 #include "config/error.hpp"
 #include "config/units.hpp"
+#include "content/crypto.hpp"
 
 namespace dwell::content {
 
@@ -22,8 +23,8 @@ using JoinSecret = std::array<std::uint8_t, 32>;
 // Exactly 64 hex digits (either case). Errors never repeat the text, since it is a secret.
 Result<JoinSecret> parse_join_secret(std::string_view hex);
 
-// Lower-case hex, the form parse_join_secret reads back.
-std::string to_hex(const JoinSecret& secret);
+// A secret's form in manifests is the lower-case hex of content/crypto.hpp's to_hex, which
+// parse_join_secret reads back.
 
 // A slot that a code decodes to, and the step whose key decoded it.
 struct JoinCandidate {

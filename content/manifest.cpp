@@ -14,6 +14,7 @@
 #include "config/yaml_reader.hpp"
 #include "content/asset_cache.hpp"
 #include "content/campaign_codec.hpp"
+#include "content/json_kind.hpp"
 #include "content/rfc3339.hpp"
 
 namespace dwell::content {
@@ -38,21 +39,6 @@ std::string in_quotes(std::string_view text) {
     return fmt::format("\"{}…\" ({} bytes)", text.substr(0, limit), text.size());
 }
 
-// What kind of value was found, without its content (for fields that hold secrets).
-std::string_view kind_name(const json::value& value) {
-    switch (value.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-    }
-    return "an unknown JSON value";
-}
-
 std::string describe(const json::value& value) {
     switch (value.kind()) {
     case json::kind::bool_: return value.get_bool() ? "true" : "false";
@@ -60,7 +46,7 @@ std::string describe(const json::value& value) {
     case json::kind::uint64: return fmt::format("{}", value.get_uint64());
     case json::kind::double_: return fmt::format("{}", value.get_double());
     case json::kind::string: return "the string " + in_quotes(value.get_string());
-    default: return std::string{kind_name(value)};
+    default: return std::string{json_kind_name(value)};
     }
 }
 
@@ -211,7 +197,7 @@ std::optional<MediaKind> read_media_kind(const json::value& value, const std::st
 std::optional<JoinSecret> read_secret(const json::value& value, const std::string& path, Problems& problems) {
     const auto* text = value.if_string();
     if (!text) {
-        add(problems, path, fmt::format("expected 64 hex digits as a string, got {}", kind_name(value)));
+        add(problems, path, fmt::format("expected 64 hex digits as a string, got {}", json_kind_name(value)));
         return std::nullopt;
     }
     auto secret = parse_join_secret(*text);
