@@ -346,21 +346,21 @@ Result<void> VideoTexture::update_nv12(config::PixelSize size, Plane y, Plane uv
 
 Result<void> VideoTexture::accept(std::array<Plane, 3> planes, FrameOwner owner) {
     m_planes = planes;
+    m_frame = std::move(owner);
     m_texture_current = false;
-    if (owner) {
-        m_frame = std::move(owner);
-        return {};
-    }
+    if (m_frame) return {};
     // Nothing keeps these planes alive after the call: into the texture now.
-    m_frame = std::make_shared<int>(0);
-    auto converted = convert_held();
-    m_frame.reset();
+    auto converted = convert_to_texture();
     m_planes = {};
     return converted;
 }
 
 Result<void> VideoTexture::convert_held() {
     if (m_texture_current || !m_frame) return {};
+    return convert_to_texture();
+}
+
+Result<void> VideoTexture::convert_to_texture() {
     void* pixels = nullptr;
     int pitch = 0;
     if (SDL_LockTexture(m_texture.native(), nullptr, &pixels, &pitch) != 0) {

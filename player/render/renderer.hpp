@@ -233,6 +233,8 @@ class VideoTexture {
     Result<void> accept(std::array<Plane, 3> planes, FrameOwner owner);
     // Brings the RGB texture up to the held frame (once per frame).
     Result<void> convert_held();
+    // Converts the planes in m_planes into the RGB texture.
+    Result<void> convert_to_texture();
     // Converts the held frame into `target` (pixels in the RGB format) at `target_size`, with
     // `converter` made for that size when it is not already.
     Result<void> convert_into(Converter& converter, config::PixelSize& converter_size, std::uint8_t* target,
