@@ -33,6 +33,12 @@ SteadyTime steady_at(config::WallTime at, config::WallTime wall, SteadyTime now)
     return now + std::chrono::duration_cast<SteadyTime::duration>(at - wall);
 }
 
+// Where `zone` of a layout lies on a canvas of `size`.
+Rect zone_rect(const content::Zone& zone, config::PixelSize size) {
+    return {scaled(size.width, zone.x), scaled(size.height, zone.y), scaled(size.width, zone.width),
+            scaled(size.height, zone.height)};
+}
+
 // The counter under a join prompt, and the toast of a join: bold, the same size, so one font.
 TextStyle counter_style(Rect zone) {
     return {std::max(10, zone.height * 36 / 1000), FontWeight::bold, white, 0};
@@ -193,11 +199,21 @@ void Scene::draw_text(const Canvas& canvas, const std::string& text, const TextS
     if (Texture* texture = text_texture(text, style)) draw_texture(canvas, *texture, box, align_x, align_y);
 }
 
+Scene::Canvas Scene::canvas() const {
+    return {m_renderer.output_size(),
+            m_program && m_program->screen.orientation == content::Orientation::portrait};
+}
+
+const content::Layout& Scene::layout() const {
+    const content::Layout* layout =
+        content::builtin_layout(m_program ? m_program->screen.layout : std::string_view{"fullscreen"});
+    return layout != nullptr ? *layout : *content::builtin_layout("fullscreen");
+}
+
 ZoneContent Scene::draw(MainView& main, config::WallTime wall, SteadyTime now) {
     ++m_frame;
     if (m_frame == 1) m_started = now;
-    const Canvas canvas{m_renderer.output_size(),
-                        m_program && m_program->screen.orientation == content::Orientation::portrait};
+    const Canvas canvas = this->canvas();
     m_drawn.insert(m_drawn.end(), m_waiting.begin(), m_waiting.end());
     m_waiting.clear();
     while (!m_toasts.empty() && now - m_toasts.front().born >= m_options.toast_time) m_toasts.pop_front();
@@ -209,14 +225,9 @@ ZoneContent Scene::draw(MainView& main, config::WallTime wall, SteadyTime now) {
     }
 
     m_renderer.clear(black);
-    const auto size = canvas.size();
-    const content::Layout* layout =
-        content::builtin_layout(m_program ? m_program->screen.layout : std::string_view{"fullscreen"});
-    if (layout == nullptr) layout = content::builtin_layout("fullscreen");
     ZoneContent content = ZoneContent::fallback;
-    for (const content::Zone& zone : layout->zones) {
-        const Rect rect{scaled(size.width, zone.x), scaled(size.height, zone.y),
-                        scaled(size.width, zone.width), scaled(size.height, zone.height)};
+    for (const content::Zone& zone : layout().zones) {
+        const Rect rect = zone_rect(zone, canvas.size());
         if (zone.name != "main") {
             draw_ticker(canvas, rect, wall, now);
             continue;
@@ -306,15 +317,10 @@ void Scene::draw_ticker(const Canvas& canvas, Rect zone, config::WallTime wall, 
 
 void Scene::warm_up(config::WallTime wall) {
     if (!m_program || m_program->joins.empty()) return;
-    const Canvas canvas{m_renderer.output_size(),
-                        m_program->screen.orientation == content::Orientation::portrait};
-    const content::Layout* layout = content::builtin_layout(m_program->screen.layout);
-    if (layout == nullptr) layout = content::builtin_layout("fullscreen");
-    const auto size = canvas.size();
-    for (const content::Zone& zone : layout->zones) {
+    const Canvas canvas = this->canvas();
+    for (const content::Zone& zone : layout().zones) {
         if (zone.name != "main") continue;
-        const Rect rect{scaled(size.width, zone.x), scaled(size.height, zone.y),
-                        scaled(size.width, zone.width), scaled(size.height, zone.height)};
+        const Rect rect = zone_rect(zone, canvas.size());
         for (const auto& [campaign, join] : m_program->joins) {
             draw_overlay(canvas, rect, campaign, wall);
             text_texture(counter_text(0), counter_style(rect));
@@ -449,8 +455,7 @@ SteadyTime Scene::next_deadline(config::WallTime wall, SteadyTime now) const {
         const auto fade_start = m_toasts.front().born + m_options.toast_time - milliseconds{500};
         consider(now >= fade_start ? now + animation : fade_start);
     }
-    const content::Layout* layout = m_program ? content::builtin_layout(m_program->screen.layout) : nullptr;
-    if (layout != nullptr && layout->zones.size() > 1) consider(now + animation);
+    if (layout().zones.size() > 1) consider(now + animation);
     // The clock's next minute.
     const auto minute = std::chrono::ceil<std::chrono::minutes>(wall + milliseconds{1});
     consider(steady_at(minute, wall, now));

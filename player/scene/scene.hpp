@@ -23,6 +23,7 @@
 #include "config/error.hpp"
 #include "content/records.hpp"
 #include "content/schedule.hpp"
+#include "content/screen.hpp"
 #include "player/playback/event_link.hpp"
 #include "player/playback/program.hpp"
 #include "player/playback/stats.hpp"
@@ -95,6 +96,9 @@ class Scene {
         std::uint64_t used = 0;  // the frame it was last drawn in
     };
     struct Canvas;
+    // The canvas and the layout of the program (fullscreen without one, or for an unknown name).
+    [[nodiscard]] Canvas canvas() const;
+    [[nodiscard]] const content::Layout& layout() const;
 
     Scene(Renderer& renderer, std::unique_ptr<TextRenderer> text, SceneOptions options);
 
