@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "config/log.hpp"
 #include "content/crypto.hpp"
 
@@ -105,31 +103,22 @@ Result<std::string> sha256_of_file(const fs::path& file) {
         return fail(fs::exists(file, error) ? Errc::io : Errc::not_found, "cannot read {} to hash it",
                     file.string());
     }
-    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> hash{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
-    if (!hash || EVP_DigestInit_ex(hash.get(), EVP_sha256(), nullptr) != 1) {
-        return fail(Errc::internal, "cannot start SHA-256 (OpenSSL EVP) for {}", file.string());
-    }
+    auto hash = Sha256Hasher::create();
+    if (!hash) return fail(std::move(hash.error()).with_context(file.string()));
     std::vector<char> buffer(chunk_size);
     while (in) {
         in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        if (EVP_DigestUpdate(hash.get(), buffer.data(), static_cast<std::size_t>(in.gcount())) != 1) {
-            return fail(Errc::internal, "SHA-256 (OpenSSL EVP) failed on {}", file.string());
-        }
+        if (auto done = hash->update(std::string_view{buffer.data(), static_cast<std::size_t>(in.gcount())});
+            !done)
+            return fail(std::move(done.error()).with_context(file.string()));
     }
     if (!in.eof()) return fail(Errc::io, "cannot read {} to hash it", file.string());
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    if (EVP_DigestFinal_ex(hash.get(), digest.data(), &length) != 1) {
-        return fail(Errc::internal, "SHA-256 (OpenSSL EVP) failed on {}", file.string());
-    }
-    return to_hex(std::span{digest}.first(length));
+    auto digest = hash->finish();
+    if (!digest) return fail(std::move(digest.error()).with_context(file.string()));
+    return to_hex(*digest);
 }
 
 // ---- AssetWriter -------------------------------------------------------------------------------
-
-void AssetWriter::HashDeleter::operator()(evp_md_ctx_st* context) const {
-    EVP_MD_CTX_free(context);
-}
 
 AssetWriter::AssetWriter(AssetCache& cache, std::string sha256, std::optional<std::uint64_t> expected_size,
                          fs::path temp_path)
@@ -157,10 +146,9 @@ Error AssetWriter::io_error(std::string_view what, int error_number) const {
 }
 
 Result<void> AssetWriter::start() {
-    m_hash.reset(EVP_MD_CTX_new());
-    if (!m_hash || EVP_DigestInit_ex(m_hash.get(), EVP_sha256(), nullptr) != 1) {
-        return fail(Errc::internal, "cannot start SHA-256 (OpenSSL EVP) for asset {}", m_sha256);
-    }
+    auto hash = Sha256Hasher::create();
+    if (!hash) return fail(std::move(hash.error()).with_context(fmt::format("asset {}", m_sha256)));
+    m_hash.emplace(std::move(*hash));
     // O_APPEND: every write lands after the bytes already hashed, also after restart().
     m_fd = ::open(m_temp_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (m_fd < 0) return fail(io_error("create", errno));
@@ -178,9 +166,10 @@ Result<void> AssetWriter::start() {
         if (count < 0 && errno == EINTR) continue;
         if (count < 0) return fail(io_error("read", errno));
         if (count == 0) break;
-        if (EVP_DigestUpdate(m_hash.get(), buffer.data(), static_cast<std::size_t>(count)) != 1) {
-            return fail(Errc::internal, "SHA-256 update failed for asset {}", m_sha256);
-        }
+        if (auto done =
+                m_hash->update(std::as_bytes(std::span{buffer.data(), static_cast<std::size_t>(count)}));
+            !done)
+            return fail(std::move(done.error()).with_context(fmt::format("asset {}", m_sha256)));
         m_bytes += static_cast<std::uint64_t>(count);
     }
     return {};
@@ -192,9 +181,8 @@ Result<void> AssetWriter::write(std::span<const std::byte> bytes) {
         return fail(Errc::integrity, "asset {} is longer than its expected {} bytes", m_sha256,
                     *m_expected_size);
     }
-    if (EVP_DigestUpdate(m_hash.get(), bytes.data(), bytes.size()) != 1) {
-        return fail(Errc::internal, "SHA-256 update failed for asset {}", m_sha256);
-    }
+    if (auto done = m_hash->update(bytes); !done)
+        return fail(std::move(done.error()).with_context(fmt::format("asset {}", m_sha256)));
     auto rest = bytes;
     while (!rest.empty()) {
         const auto count = ::write(m_fd, rest.data(), rest.size());
@@ -216,9 +204,8 @@ Result<void> AssetWriter::write(std::span<const std::byte> bytes) {
 Result<void> AssetWriter::restart() {
     assert(m_cache != nullptr && "restart() on an ended AssetWriter");
     if (::ftruncate(m_fd, 0) != 0) return fail(io_error("truncate", errno));
-    if (EVP_DigestInit_ex(m_hash.get(), EVP_sha256(), nullptr) != 1) {
-        return fail(Errc::internal, "cannot restart SHA-256 (OpenSSL EVP) for asset {}", m_sha256);
-    }
+    if (auto done = m_hash->reset(); !done)
+        return fail(std::move(done.error()).with_context(fmt::format("asset {}", m_sha256)));
     m_bytes = 0;
     return {};
 }
@@ -230,13 +217,12 @@ Result<fs::path> AssetWriter::commit() {
         return fail(Errc::integrity, "asset {} has {} bytes, expected {}; not installed", m_sha256, m_bytes,
                     *m_expected_size);
     }
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int digest_size = 0;
-    if (EVP_DigestFinal_ex(m_hash.get(), digest.data(), &digest_size) != 1) {
+    auto digest = m_hash->finish();
+    if (!digest) {
         finish(TempFile::remove);
-        return fail(Errc::internal, "cannot finish SHA-256 (OpenSSL EVP) for asset {}", m_sha256);
+        return fail(std::move(digest.error()).with_context(fmt::format("asset {}", m_sha256)));
     }
-    const auto actual = to_hex(std::span{digest}.first(digest_size));
+    const auto actual = to_hex(*digest);
     if (actual != m_sha256) {
         finish(TempFile::remove);
         return fail(Errc::integrity, "asset content hashes to {}, expected {}; not installed", actual,

@@ -22,8 +22,7 @@
 
 #include "config/clock.hpp"
 #include "config/error.hpp"
-
-struct evp_md_ctx_st;
+#include "content/crypto.hpp"
 
 namespace dwell::content {
 
@@ -79,9 +78,6 @@ class AssetWriter {
 
   private:
     friend class AssetCache;
-    struct HashDeleter {
-        void operator()(evp_md_ctx_st* context) const;
-    };
     enum class TempFile { remove, keep };
 
     AssetWriter(AssetCache& cache, std::string sha256, std::optional<std::uint64_t> expected_size,
@@ -95,7 +91,7 @@ class AssetWriter {
     std::optional<std::uint64_t> m_expected_size;
     std::filesystem::path m_temp_path;
     int m_fd = -1;
-    std::unique_ptr<evp_md_ctx_st, HashDeleter> m_hash;
+    std::optional<Sha256Hasher> m_hash;
     std::uint64_t m_bytes = 0;
 };
 

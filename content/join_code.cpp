@@ -16,15 +16,6 @@ namespace {
 constexpr int feistel_rounds = 8;
 constexpr std::string_view step_label = "dwell-join";
 
-struct MacCtxFree {
-    void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
-};
-using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
-
-struct MacFree {
-    void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
-};
-
 void put_be64(std::uint8_t* out, std::uint64_t value) {
     for (int i = 7; i >= 0; --i) {
         out[i] = static_cast<std::uint8_t>(value & 0xff);
@@ -62,53 +53,13 @@ int hex_value(char c) {
 
 }  // namespace
 
-namespace detail {
-
-// An HMAC-SHA256 context right after keying. It is only ever duplicated, never fed, so sharing
-// one between threads and copies is safe; duplicating skips the key schedule and digest lookup.
-struct JoinMac {
-    MacCtx keyed;
-
-    static Result<std::shared_ptr<const JoinMac>> create(std::span<const std::uint8_t> key) {
-        const std::unique_ptr<EVP_MAC, MacFree> mac{EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr)};
-        if (!mac) return fail(openssl_error("load HMAC"));
-        MacCtx ctx{EVP_MAC_CTX_new(mac.get())};
-        if (!ctx) return fail(openssl_error("create an HMAC context"));
-        std::array<char, 7> digest{"SHA256"};
-        const std::array<OSSL_PARAM, 2> params{
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest.data(), 0),
-            OSSL_PARAM_construct_end(),
-        };
-        if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params.data()) != 1)
-            return fail(openssl_error("key HMAC-SHA256"));
-        return std::make_shared<const JoinMac>(JoinMac{std::move(ctx)});
-    }
-
-    [[nodiscard]] Result<MacCtx> duplicate() const {
-        MacCtx copy{EVP_MAC_CTX_dup(keyed.get())};
-        if (!copy) return fail(openssl_error("duplicate an HMAC context"));
-        return copy;
-    }
-
-    // The same HMAC under another key, without fetching the digest again.
-    [[nodiscard]] Result<std::shared_ptr<const JoinMac>> rekeyed(std::span<const std::uint8_t> key) const {
-        auto ctx = duplicate();
-        if (!ctx) return fail(std::move(ctx.error()));
-        if (EVP_MAC_init(ctx->get(), key.data(), key.size(), nullptr) != 1)
-            return fail(openssl_error("key HMAC-SHA256"));
-        return std::make_shared<const JoinMac>(JoinMac{std::move(*ctx)});
-    }
-};
-
-}  // namespace detail
-
 namespace {
 
 // The Feistel network of one step, on a private copy of the step's HMAC context: each round
 // re-initialises the copy, which reuses the keyed state instead of duplicating it again.
 class Feistel {
   public:
-    Feistel(MacCtx ctx, unsigned half_bits, std::uint32_t mask)
+    Feistel(MacContext ctx, unsigned half_bits, std::uint32_t mask)
         : m_ctx(std::move(ctx)), m_half_bits(half_bits), m_mask(mask) {}
 
     // F(r, x) = first 4 bytes of HMAC-SHA256(K_n, u8(r) || be32(x)), big-endian, & mask.
@@ -157,7 +108,7 @@ class Feistel {
     }
 
   private:
-    MacCtx m_ctx;
+    MacContext m_ctx;
     unsigned m_half_bits;
     std::uint32_t m_mask;
 };
@@ -187,8 +138,7 @@ Result<JoinSecret> parse_join_secret(std::string_view hex) {
     return secret;
 }
 
-JoinStep::JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity, const Key& key,
-                   std::shared_ptr<const detail::JoinMac> mac)
+JoinStep::JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity, const Key& key, HmacKey mac)
     : m_number(number),
       m_digits(digits),
       m_capacity(capacity),
@@ -199,7 +149,7 @@ JoinStep::JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity
 
 Result<std::uint64_t> JoinStep::encode(std::uint64_t slot) const {
     if (slot >= m_capacity) return fail(out_of_range("slot", slot, m_digits, m_capacity));
-    auto ctx = m_mac->duplicate();
+    auto ctx = m_mac.context();
     if (!ctx) return fail(std::move(ctx.error()));
     Feistel feistel{std::move(*ctx), m_half_bits, m_mask};
     // Cycle-walking: values in [10^D, 2^w) are passed through again until one lands in range,
@@ -213,7 +163,7 @@ Result<std::uint64_t> JoinStep::encode(std::uint64_t slot) const {
 
 Result<std::uint64_t> JoinStep::decode(std::uint64_t code) const {
     if (code >= m_capacity) return fail(out_of_range("code", code, m_digits, m_capacity));
-    auto ctx = m_mac->duplicate();
+    auto ctx = m_mac.context();
     if (!ctx) return fail(std::move(ctx.error()));
     Feistel feistel{std::move(*ctx), m_half_bits, m_mask};
     std::uint64_t slot = code;
@@ -227,7 +177,7 @@ Result<std::uint32_t> JoinStep::round_value(std::uint8_t round, std::uint32_t ha
     if (half > m_mask)
         return fail(Errc::invalid_input, "a {}-digit join space has half-blocks of {} bits; {} does not fit",
                     m_digits, m_half_bits, half);
-    auto ctx = m_mac->duplicate();
+    auto ctx = m_mac.context();
     if (!ctx) return fail(std::move(ctx.error()));
     Feistel feistel{std::move(*ctx), m_half_bits, m_mask};
     std::uint32_t value = 0;
@@ -236,7 +186,7 @@ Result<std::uint32_t> JoinStep::round_value(std::uint8_t round, std::uint32_t ha
 }
 
 JoinCodeSpace::JoinCodeSpace(unsigned digits, config::Duration period, std::uint64_t capacity,
-                             std::shared_ptr<const detail::JoinMac> secret_mac)
+                             HmacKey secret_mac)
     : m_digits(digits), m_period(period), m_capacity(capacity), m_secret_mac(std::move(secret_mac)) {}
 
 Result<JoinCodeSpace> JoinCodeSpace::create(const JoinSecret& secret, unsigned digits,
@@ -248,7 +198,7 @@ Result<JoinCodeSpace> JoinCodeSpace::create(const JoinSecret& secret, unsigned d
         return fail(
             Errc::invalid_input, "a join code period is a whole number of seconds, at least 1s; got {}",
             period.count() > 0 ? config::format_duration(period) : fmt::format("{}ms", period.count()));
-    auto mac = detail::JoinMac::create(secret);
+    auto mac = HmacKey::create(secret);
     if (!mac) return fail(std::move(mac.error()));
     return JoinCodeSpace{digits, period, power_of_ten(digits), std::move(*mac)};
 }
@@ -272,7 +222,7 @@ Result<JoinStep> JoinCodeSpace::step(std::uint64_t step) const {
     std::copy(step_label.begin(), step_label.end(), message.begin());
     put_be64(message.data() + step_label.size(), step);
 
-    auto ctx = m_secret_mac->duplicate();
+    auto ctx = m_secret_mac.context();
     if (!ctx) return fail(std::move(ctx.error()));
     std::array<std::uint8_t, EVP_MAX_MD_SIZE> mac{};
     std::size_t length = 0;
@@ -283,7 +233,7 @@ Result<JoinStep> JoinCodeSpace::step(std::uint64_t step) const {
     JoinStep::Key key{};
     std::copy_n(mac.begin(), key.size(), key.begin());
 
-    auto step_mac = m_secret_mac->rekeyed(key);
+    auto step_mac = m_secret_mac.rekeyed(key);
     if (!step_mac) return fail(std::move(step_mac.error()));
     return JoinStep{step, m_digits, m_capacity, key, std::move(*step_mac)};
 }

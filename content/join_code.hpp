@@ -33,10 +33,6 @@ struct JoinCandidate {
     friend bool operator==(const JoinCandidate&, const JoinCandidate&) = default;
 };
 
-namespace detail {
-struct JoinMac;  // a prepared OpenSSL HMAC-SHA256 context; defined in join_code.cpp
-}  // namespace detail
-
 // The permutation of one step n, keyed with K_n. Deriving K_n costs a few HMACs and allocations,
 // so callers that code many slots in one step (the hub under load, a screen showing several
 // campaigns) keep a JoinStep for as long as the step lasts. Cheap to copy; every method is const
@@ -60,8 +56,7 @@ class JoinStep {
 
   private:
     friend class JoinCodeSpace;
-    JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity, const Key& key,
-             std::shared_ptr<const detail::JoinMac> mac);
+    JoinStep(std::uint64_t number, unsigned digits, std::uint64_t capacity, const Key& key, HmacKey mac);
 
     std::uint64_t m_number;
     unsigned m_digits;
@@ -69,7 +64,7 @@ class JoinStep {
     unsigned m_half_bits;
     std::uint32_t m_mask;
     Key m_key;
-    std::shared_ptr<const detail::JoinMac> m_mac;  // keyed with m_key, never modified after creation
+    HmacKey m_mac;  // keyed with m_key
 };
 
 // One messenger channel's join space: secret, digit count and rotation period. Cheap to copy;
@@ -126,13 +121,12 @@ class JoinCodeSpace {
     }
 
   private:
-    JoinCodeSpace(unsigned digits, config::Duration period, std::uint64_t capacity,
-                  std::shared_ptr<const detail::JoinMac> secret_mac);
+    JoinCodeSpace(unsigned digits, config::Duration period, std::uint64_t capacity, HmacKey secret_mac);
 
     unsigned m_digits;
     config::Duration m_period;
     std::uint64_t m_capacity;
-    std::shared_ptr<const detail::JoinMac> m_secret_mac;  // keyed with S, never modified after creation
+    HmacKey m_secret_mac;  // keyed with S
 };
 
 }  // namespace dwell::content

@@ -130,13 +130,25 @@ std::string mask_display_name(std::string_view name) {
     return masked;
 }
 
-std::string person_id(std::string_view pepper, std::string_view channel, std::string_view platform_user) {
+Result<PersonIds> PersonIds::create(std::string_view pepper) {
+    auto key = content::HmacKey::create(pepper);
+    if (!key) return fail(std::move(key.error()));
+    return PersonIds{std::move(*key)};
+}
+
+std::string PersonIds::id(std::string_view channel, std::string_view platform_user) const {
     assert(channel.find('\0') == std::string_view::npos);
     static constexpr std::string_view separator{"\0", 1};
-    auto mac = content::hmac_sha256(pepper, {channel, separator, platform_user});
+    auto mac = m_key.sign({channel, separator, platform_user});
     // Nothing downstream can repair OpenSSL failing on HMAC-SHA256 (no memory, no provider).
     if (!mac) throw std::runtime_error(mac.error().message);
     return content::to_hex(*mac);
+}
+
+std::string person_id(std::string_view pepper, std::string_view channel, std::string_view platform_user) {
+    auto ids = PersonIds::create(pepper);
+    if (!ids) throw std::runtime_error(ids.error().message);
+    return ids->id(channel, platform_user);
 }
 
 }  // namespace dwell::sync::messenger

@@ -5,6 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "config/error.hpp"
+#include "content/crypto.hpp"
+
 namespace dwell::sync::messenger {
 
 // A masked name never shows more than this many code points.
@@ -24,5 +27,18 @@ std::string mask_display_name(std::string_view name);
 // same id, and without the pepper the platform id cannot be recovered from it.
 // Throws std::runtime_error only when OpenSSL cannot compute HMAC-SHA256 at all.
 std::string person_id(std::string_view pepper, std::string_view channel, std::string_view platform_user);
+
+// person_id with the pepper's HMAC key prepared once, for the hub's hot path. Cheap to copy;
+// id() is safe from several threads.
+class PersonIds {
+  public:
+    static Result<PersonIds> create(std::string_view pepper);
+    // Throws std::runtime_error only when OpenSSL cannot compute HMAC-SHA256 at all.
+    [[nodiscard]] std::string id(std::string_view channel, std::string_view platform_user) const;
+
+  private:
+    explicit PersonIds(content::HmacKey key) : m_key(std::move(key)) {}
+    content::HmacKey m_key;
+};
 
 }  // namespace dwell::sync::messenger

@@ -79,7 +79,7 @@ std::string base64(const Sha256& digest) {
     return std::string{reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(length)};
 }
 
-Result<void> verify_line(std::string_view secret, const Headers& headers, std::string_view body) {
+Result<void> verify_line(const content::HmacKey& key, const Headers& headers, std::string_view body) {
     auto given = single_header(headers, line_signature_header);
     if (!given) return fail(given.error());
     const bool well_formed = given->size() == base64_sha256_size && given->back() == '=' &&
@@ -88,7 +88,7 @@ Result<void> verify_line(std::string_view secret, const Headers& headers, std::s
         return fail(Errc::unauthorized, "{} is malformed; expected base64 of an HMAC-SHA256 ({} characters)",
                     line_signature_header, base64_sha256_size);
     }
-    auto mac = content::hmac_sha256(secret, {body});
+    auto mac = key.sign({body});
     if (!mac) return fail(mac.error());
     const std::string expected = base64(*mac);
     if (CRYPTO_memcmp(expected.data(), given->data(), base64_sha256_size) != 0)
@@ -125,7 +125,7 @@ std::optional<Sha256> parse_hex_signature(std::string_view value) {
     return digest;
 }
 
-Result<void> verify_hex(std::string_view header, std::string_view secret, const Headers& headers,
+Result<void> verify_hex(std::string_view header, const content::HmacKey& key, const Headers& headers,
                         std::string_view body) {
     auto given = single_header(headers, header);
     if (!given) return fail(given.error());
@@ -134,7 +134,7 @@ Result<void> verify_hex(std::string_view header, std::string_view secret, const 
         return fail(Errc::unauthorized, "{} is malformed; expected sha256= and {} hex digits", header,
                     2 * content::sha256_size);
     }
-    auto mac = content::hmac_sha256(secret, {body});
+    auto mac = key.sign({body});
     if (!mac) return fail(mac.error());
     if (CRYPTO_memcmp(mac->data(), signature->data(), content::sha256_size) != 0)
         return fail(Errc::unauthorized, "{} does not match the body", header);
@@ -165,25 +165,37 @@ std::size_t Headers::count(std::string_view name) const {
         std::ranges::count_if(m_fields, [&](const Field& field) { return iequals(field.first, name); }));
 }
 
-Result<void> verify_webhook(ChannelKind kind, std::string_view secret, const Headers& headers,
-                            std::string_view raw_body) {
-    if (kind == ChannelKind::kakao) {
+Result<WebhookVerifier> WebhookVerifier::create(ChannelKind kind, std::string secret) {
+    auto key = content::HmacKey::create(secret);
+    if (!key) return fail(std::move(key.error()));
+    return WebhookVerifier{kind, std::move(secret), std::move(*key)};
+}
+
+Result<void> WebhookVerifier::verify(const Headers& headers, std::string_view raw_body) const {
+    if (m_kind == ChannelKind::kakao) {
         return fail(Errc::unauthorized,
                     "Kakao skill requests carry no signature; their URL path secret must be checked instead");
     }
-    if (secret.empty()) {
+    if (m_secret.empty()) {
         return fail(Errc::unauthorized,
                     "the {} channel has an empty secret; every webhook is refused until one is set",
-                    config::to_string(kind));
+                    config::to_string(m_kind));
     }
-    switch (kind) {
-    case ChannelKind::line: return verify_line(secret, headers, raw_body);
-    case ChannelKind::telegram: return verify_telegram(secret, headers);
-    case ChannelKind::whatsapp: return verify_hex(whatsapp_signature_header, secret, headers, raw_body);
-    case ChannelKind::generic: return verify_hex(generic_signature_header, secret, headers, raw_body);
+    switch (m_kind) {
+    case ChannelKind::line: return verify_line(m_key, headers, raw_body);
+    case ChannelKind::telegram: return verify_telegram(m_secret, headers);
+    case ChannelKind::whatsapp: return verify_hex(whatsapp_signature_header, m_key, headers, raw_body);
+    case ChannelKind::generic: return verify_hex(generic_signature_header, m_key, headers, raw_body);
     case ChannelKind::kakao: break;
     }
     return fail(Errc::unauthorized, "unknown channel kind");
+}
+
+Result<void> verify_webhook(ChannelKind kind, std::string_view secret, const Headers& headers,
+                            std::string_view raw_body) {
+    auto verifier = WebhookVerifier::create(kind, std::string{secret});
+    if (!verifier) return fail(std::move(verifier.error()));
+    return verifier->verify(headers, raw_body);
 }
 
 Result<void> verify_path_secret(std::string_view expected, std::string_view given) {

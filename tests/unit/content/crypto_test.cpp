@@ -30,6 +30,26 @@ TEST(Crypto, HmacSha256MatchesRfc4231) {
     EXPECT_TRUE(hmac_sha256("", {"x"}));
 }
 
+TEST(Crypto, APreparedKeySignsEveryMessageAsAFreshKeyWould) {
+    auto key = HmacKey::create("Jefe");
+    ASSERT_TRUE(key);
+    const auto first = key->sign({"what do ya want ", "for nothing?"});
+    ASSERT_TRUE(first);
+    EXPECT_EQ(to_hex(*first), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    // Signing leaves the key as it was: a second message is not chained onto the first.
+    EXPECT_EQ(key->sign({"x"}).value(), hmac_sha256("Jefe", {"x"}).value());
+    EXPECT_EQ(key->sign({"what do ya want for nothing?"}).value(), *first);
+
+    const HmacKey copy = *key;  // copies share the prepared state and agree
+    EXPECT_EQ(copy.sign({"y"}).value(), hmac_sha256("Jefe", {"y"}).value());
+
+    const std::string other = "another key";
+    auto rekeyed = key->rekeyed(std::span{reinterpret_cast<const std::uint8_t*>(other.data()), other.size()});
+    ASSERT_TRUE(rekeyed);
+    EXPECT_EQ(rekeyed->sign({"y"}).value(), hmac_sha256(other, {"y"}).value());
+    EXPECT_EQ(key->sign({"y"}).value(), hmac_sha256("Jefe", {"y"}).value()) << "rekeying made a new key";
+}
+
 TEST(Crypto, HexIsLowerCaseTwoDigitsPerByte) {
     const std::array<unsigned char, 4> bytes{0x00, 0x0f, 0xa0, 0xff};
     EXPECT_EQ(to_hex(bytes), "000fa0ff");
