@@ -1,0 +1,251 @@
+#include "sync/hub/writer.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "config/log.hpp"
+#include "sync/hub/metrics.hpp"
+
+namespace dwell::sync::hub {
+namespace {
+
+std::shared_ptr<spdlog::logger> log() {
+    static const auto logger = config::logger("hub");
+    return logger;
+}
+
+// Errors that say the database itself failed, which no job can be blamed for.
+bool fails_the_batch(const Error& error) {
+    return error.code == Errc::storage || error.code == Errc::io || error.code == Errc::internal;
+}
+
+}  // namespace
+
+JoinTotals::Counts JoinTotals::get(std::string_view campaign, std::string_view screen) const {
+    std::lock_guard lock(m_mutex);
+    const auto found = m_campaigns.find(campaign);
+    if (found == m_campaigns.end()) return {};
+    const auto at_screen = found->second.screens.find(screen);
+    return Counts{at_screen == found->second.screens.end() ? 0 : at_screen->second, found->second.total};
+}
+
+void JoinTotals::set(const std::string& campaign, std::uint64_t total,
+                     const std::map<std::string, std::uint64_t>& screens) {
+    std::lock_guard lock(m_mutex);
+    Campaign& entry = m_campaigns[campaign];
+    entry.total = total;
+    for (const auto& [screen, count] : screens) entry.screens[screen] = count;
+}
+
+Catalog& Batch::edit_catalog() {
+    if (!m_edited) {
+        m_edited = std::make_shared<Catalog>(*m_catalog);
+        m_catalog = m_edited;
+    }
+    return *m_edited;
+}
+
+Result<std::uint64_t> Batch::emit(const std::string& screen, content::LiveEventBody body) {
+    auto& last = m_writer.m_seqs[screen];
+    const content::LiveEvent event{last + 1, m_now, std::move(body)};
+    auto json = std::make_shared<const std::string>(boost::json::serialize(content::to_json(event)));
+    if (auto done = m_store.insert_event(screen, event.seq, m_now, *json); !done)
+        return fail(std::move(done.error()));
+    if (auto done = m_store.set_last_seq(screen, event.seq); !done) return fail(std::move(done.error()));
+    last = event.seq;
+    m_events.push_back(EmittedEvent{screen, event.seq, std::move(json)});
+    return event.seq;
+}
+
+std::pair<std::uint64_t, std::uint64_t> Batch::count_join(const std::string& campaign,
+                                                          const std::string& screen) {
+    auto& counts = m_writer.m_counts[campaign];
+    const std::uint64_t at_screen = ++counts.screens[screen];
+    ++counts.total;
+    m_counted.insert(campaign);
+    return {at_screen, counts.total};
+}
+
+Writer::Writer(std::unique_ptr<HubStore> store, CatalogHolder& catalog, EventSink& sink, JoinTotals& totals,
+               const config::Clock& clock, Metrics* metrics, WriterOptions options)
+    : m_store(std::move(store)),
+      m_catalog(catalog),
+      m_sink(sink),
+      m_totals(totals),
+      m_clock(clock),
+      m_metrics(metrics),
+      m_options(options) {}
+
+Result<std::unique_ptr<Writer>> Writer::create(std::unique_ptr<HubStore> store, CatalogHolder& catalog,
+                                               EventSink& sink, JoinTotals& totals,
+                                               const config::Clock& clock, Metrics* metrics,
+                                               WriterOptions options) {
+    std::unique_ptr<Writer> writer{
+        new Writer(std::move(store), catalog, sink, totals, clock, metrics, options)};
+    if (auto loaded = writer->load_state(); !loaded) return fail(std::move(loaded.error()));
+    return writer;
+}
+
+Result<void> Writer::load_state() {
+    auto seqs = m_store->last_seqs();
+    if (!seqs) return fail(std::move(seqs.error()));
+    m_seqs.clear();
+    for (auto& [screen, seq] : *seqs) m_seqs.emplace(screen, seq);
+    auto counts = m_store->join_counts();
+    if (!counts) return fail(std::move(counts.error()));
+    m_counts.clear();
+    for (const JoinCount& count : *counts) {
+        auto& entry = m_counts[count.campaign];
+        entry.screens[count.screen] = count.joins;
+        entry.total += count.joins;
+    }
+    for (const auto& [campaign, entry] : m_counts) m_totals.set(campaign, entry.total, entry.screens);
+    return {};
+}
+
+Writer::~Writer() {
+    stop();
+}
+
+void Writer::start() {
+    if (m_thread.joinable()) return;
+    m_last_counters = m_last_prune = std::chrono::steady_clock::now();
+    m_thread = std::thread([this] { run(); });
+}
+
+void Writer::stop() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    if (m_thread.joinable()) m_thread.join();
+    // Jobs never run (the writer was not started) are dropped, which completes them with an error.
+    std::lock_guard lock(m_mutex);
+    m_queue.clear();
+}
+
+bool Writer::submit(std::unique_ptr<Job> job) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_stopping || m_queue.size() >= m_options.queue_limit) return false;
+        m_queue.push_back(std::move(job));
+    }
+    m_wake.notify_one();
+    return true;
+}
+
+std::size_t Writer::queued() const {
+    std::lock_guard lock(m_mutex);
+    return m_queue.size();
+}
+
+void Writer::run() {
+    for (;;) {
+        std::vector<std::unique_ptr<Job>> jobs;
+        {
+            std::unique_lock lock(m_mutex);
+            // Counters that are due wake the writer even when no job comes.
+            const auto deadline = m_counter_due.empty() ? m_last_prune + m_options.prune_interval
+                                                        : m_last_counters + m_options.counter_interval;
+            m_wake.wait_until(lock, deadline, [this] { return m_stopping || !m_queue.empty(); });
+            if (m_stopping && m_queue.empty()) break;
+            const std::size_t take = std::min(m_queue.size(), m_options.max_batch);
+            jobs.reserve(take);
+            for (std::size_t i = 0; i < take; ++i) {
+                jobs.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+            }
+        }
+        run_batch(std::move(jobs));
+    }
+}
+
+void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
+    const auto started = std::chrono::steady_clock::now();
+    const bool counters_due =
+        !m_counter_due.empty() && started - m_last_counters >= m_options.counter_interval;
+    const bool prune_due = started - m_last_prune >= m_options.prune_interval;
+    if (jobs.empty() && !counters_due && !prune_due) return;
+
+    Batch batch{*this, *m_store, m_clock.now(), m_catalog.get()};
+    std::vector<std::optional<Error>> refused(jobs.size());
+    std::optional<Error> failure;
+    if (auto begun = m_store->begin(); !begun) failure = std::move(begun.error());
+    for (std::size_t i = 0; i < jobs.size() && !failure; ++i) {
+        auto applied = jobs[i]->apply(batch);
+        if (applied) continue;
+        if (fails_the_batch(applied.error()))
+            failure = std::move(applied.error());
+        else
+            refused[i] = std::move(applied.error());
+    }
+    if (!failure && counters_due) {
+        if (auto done = emit_counters(batch); !done) failure = std::move(done.error());
+        m_last_counters = started;
+    }
+    if (!failure && prune_due) {
+        if (auto done = prune(batch); !done) failure = std::move(done.error());
+        m_last_prune = started;
+    }
+    if (!failure)
+        if (auto committed = m_store->commit(); !committed) failure = std::move(committed.error());
+
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (m_metrics) m_metrics->batch(jobs.size(), seconds, !failure);
+
+    if (failure) {
+        m_store->rollback();
+        log()->error("a batch of {} changes was rolled back: {}", jobs.size(), failure->message);
+        // Seqs and counts were advanced in memory for the lost batch; the database has the truth.
+        if (auto reloaded = load_state(); !reloaded)
+            log()->error("reloading the writer's state failed: {}", reloaded.error().message);
+        for (auto& job : jobs) job->finish(&*failure);
+        return;
+    }
+
+    if (batch.m_edited) m_catalog.set(std::move(batch.m_edited));
+    for (const std::string& campaign : batch.m_counted) {
+        const auto& counts = m_counts[campaign];
+        m_totals.set(campaign, counts.total, counts.screens);
+        const auto screens = batch.catalog().campaign_screens.find(campaign);
+        if (screens == batch.catalog().campaign_screens.end()) continue;
+        for (const std::string& screen : screens->second) m_counter_due[screen].insert(campaign);
+    }
+    m_sink.publish(batch.m_events);
+    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->finish(refused[i] ? &*refused[i] : nullptr);
+}
+
+Result<void> Writer::emit_counters(Batch& batch) {
+    // One counter event per screen per interval: a screen showing several interactive campaigns
+    // gets their totals in turns, the rest waiting for the next interval.
+    for (auto it = m_counter_due.begin(); it != m_counter_due.end();) {
+        auto& [screen, campaigns] = *it;
+        const std::string campaign = *campaigns.begin();
+        campaigns.erase(campaigns.begin());
+        const content::Campaign* known = batch.catalog().campaign(campaign);
+        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(batch.now());
+        const bool showing =
+            known && known->join && known->window.start.utc <= now && now < known->window.end.utc;
+        if (showing && batch.catalog().screen(screen)) {
+            const auto& counts = m_counts[campaign];
+            const auto at_screen = counts.screens.find(screen);
+            content::CounterEvent counter{campaign, at_screen == counts.screens.end() ? 0 : at_screen->second,
+                                          counts.total};
+            if (auto seq = batch.emit(screen, std::move(counter)); !seq) return fail(std::move(seq.error()));
+        }
+        it = campaigns.empty() ? m_counter_due.erase(it) : std::next(it);
+    }
+    return {};
+}
+
+Result<void> Writer::prune(Batch& batch) {
+    auto events = batch.store().prune_events(batch.now() - m_options.event_retention);
+    if (!events) return fail(std::move(events.error()));
+    auto webhooks = batch.store().prune_webhook_events(batch.now());
+    if (!webhooks) return fail(std::move(webhooks.error()));
+    if (*events > 0 || *webhooks > 0)
+        log()->debug("pruned {} old live events and {} expired webhook ids", *events, *webhooks);
+    return {};
+}
+
+}  // namespace dwell::sync::hub
