@@ -21,8 +21,8 @@ struct AnyStream::Impl {
     virtual beast::tcp_stream& tcp() = 0;
     virtual void* native_tls_handle() = 0;
     virtual void verify_host(const std::string& host) = 0;
-    virtual void read(std::span<const asio::mutable_buffer> buffers, ReadHandler handler) = 0;
-    virtual void write(std::span<const asio::const_buffer> buffers, ReadHandler handler) = 0;
+    virtual void read(const MutableBuffers& buffers, ReadHandler handler) = 0;
+    virtual void write(const ConstBuffers& buffers, ReadHandler handler) = 0;
     virtual void handshake(beast::role_type role, DoneHandler handler) = 0;
     virtual void shutdown(DoneHandler handler) = 0;
     virtual void teardown(beast::role_type role, DoneHandler handler) = 0;
@@ -49,10 +49,10 @@ class PlainImpl final : public AnyStream::Impl {
     beast::tcp_stream& tcp() override { return m_stream; }
     void* native_tls_handle() override { return nullptr; }
     void verify_host(const std::string&) override {}
-    void read(std::span<const asio::mutable_buffer> buffers, AnyStream::ReadHandler handler) override {
+    void read(const AnyStream::MutableBuffers& buffers, AnyStream::ReadHandler handler) override {
         m_stream.async_read_some(buffers, on_strand(m_stream, std::move(handler)));
     }
-    void write(std::span<const asio::const_buffer> buffers, AnyStream::ReadHandler handler) override {
+    void write(const AnyStream::ConstBuffers& buffers, AnyStream::ReadHandler handler) override {
         m_stream.async_write_some(buffers, on_strand(m_stream, std::move(handler)));
     }
     void handshake(beast::role_type, AnyStream::DoneHandler handler) override {
@@ -79,10 +79,10 @@ class TlsImpl final : public AnyStream::Impl {
         m_stream.set_verify_mode(ssl::verify_peer);
         m_stream.set_verify_callback(ssl::host_name_verification(host));
     }
-    void read(std::span<const asio::mutable_buffer> buffers, AnyStream::ReadHandler handler) override {
+    void read(const AnyStream::MutableBuffers& buffers, AnyStream::ReadHandler handler) override {
         m_stream.async_read_some(buffers, on_strand(tcp(), std::move(handler)));
     }
-    void write(std::span<const asio::const_buffer> buffers, AnyStream::ReadHandler handler) override {
+    void write(const AnyStream::ConstBuffers& buffers, AnyStream::ReadHandler handler) override {
         m_stream.async_write_some(buffers, on_strand(tcp(), std::move(handler)));
     }
     void handshake(beast::role_type role, AnyStream::DoneHandler handler) override {
@@ -136,12 +136,12 @@ void AnyStream::verify_host(const std::string& host) {
     m_impl->verify_host(host);
 }
 
-void AnyStream::start_read(const MutableBuffers& buffers, std::size_t count, ReadHandler handler) {
-    m_impl->read(std::span{buffers.data(), count}, std::move(handler));
+void AnyStream::start_read(const MutableBuffers& buffers, ReadHandler handler) {
+    m_impl->read(buffers, std::move(handler));
 }
 
-void AnyStream::start_write(const ConstBuffers& buffers, std::size_t count, ReadHandler handler) {
-    m_impl->write(std::span{buffers.data(), count}, std::move(handler));
+void AnyStream::start_write(const ConstBuffers& buffers, ReadHandler handler) {
+    m_impl->write(buffers, std::move(handler));
 }
 
 void AnyStream::start_handshake(beast::role_type role, DoneHandler handler) {

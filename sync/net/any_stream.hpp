@@ -35,8 +35,18 @@ class AnyStream {
     // At most this many buffers go into one read or write; the rest wait for the next call,
     // which read_some and write_some allow.
     static constexpr std::size_t max_buffers = 16;
-    using MutableBuffers = std::array<boost::asio::mutable_buffer, max_buffers>;
-    using ConstBuffers = std::array<boost::asio::const_buffer, max_buffers>;
+
+    // A buffer sequence that owns its descriptors, so an operation may keep it by value after
+    // the call that started it returned.
+    template <class Buffer>
+    struct Buffers {
+        std::array<Buffer, max_buffers> items{};
+        std::size_t count = 0;
+        [[nodiscard]] const Buffer* begin() const { return items.data(); }
+        [[nodiscard]] const Buffer* end() const { return items.data() + count; }
+    };
+    using MutableBuffers = Buffers<boost::asio::mutable_buffer>;
+    using ConstBuffers = Buffers<boost::asio::const_buffer>;
 
     static AnyStream plain(boost::beast::tcp_stream stream);
     // TLS over the TCP stream; the handshake is async_handshake's job. `context` must outlive the stream.
@@ -55,26 +65,22 @@ class AnyStream {
     // For a TLS client: check the server certificate against this host name.
     void verify_host(const std::string& host);
 
-    template <class Buffers, class Token>
-    auto async_read_some(const Buffers& buffers, Token&& token) {
-        MutableBuffers array{};
-        const std::size_t count = copy_buffers(buffers, array);
+    template <class Sequence, class Token>
+    auto async_read_some(const Sequence& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
-            [this](auto handler, const MutableBuffers& pieces, std::size_t n) {
-                start_read(pieces, n, ReadHandler{std::move(handler)});
+            [this](auto handler, const MutableBuffers& pieces) {
+                start_read(pieces, ReadHandler{std::move(handler)});
             },
-            token, array, count);
+            token, copy_buffers<MutableBuffers>(buffers));
     }
 
-    template <class Buffers, class Token>
-    auto async_write_some(const Buffers& buffers, Token&& token) {
-        ConstBuffers array{};
-        const std::size_t count = copy_buffers(buffers, array);
+    template <class Sequence, class Token>
+    auto async_write_some(const Sequence& buffers, Token&& token) {
         return boost::asio::async_initiate<Token, void(boost::beast::error_code, std::size_t)>(
-            [this](auto handler, const ConstBuffers& pieces, std::size_t n) {
-                start_write(pieces, n, ReadHandler{std::move(handler)});
+            [this](auto handler, const ConstBuffers& pieces) {
+                start_write(pieces, ReadHandler{std::move(handler)});
             },
-            token, array, count);
+            token, copy_buffers<ConstBuffers>(buffers));
     }
 
     // TLS handshake (nothing to do for plain TCP).
@@ -102,19 +108,19 @@ class AnyStream {
   private:
     explicit AnyStream(std::unique_ptr<Impl> impl);
 
-    template <class Buffers, class Array>
-    static std::size_t copy_buffers(const Buffers& buffers, Array& out) {
-        std::size_t count = 0;
+    template <class Out, class Sequence>
+    static Out copy_buffers(const Sequence& buffers) {
+        Out out;
         for (auto it = boost::asio::buffer_sequence_begin(buffers);
-             it != boost::asio::buffer_sequence_end(buffers) && count < out.size(); ++it) {
+             it != boost::asio::buffer_sequence_end(buffers) && out.count < out.items.size(); ++it) {
             if (boost::asio::buffer_size(*it) == 0) continue;
-            out[count++] = *it;
+            out.items[out.count++] = *it;
         }
-        return count;
+        return out;
     }
 
-    void start_read(const MutableBuffers& buffers, std::size_t count, ReadHandler handler);
-    void start_write(const ConstBuffers& buffers, std::size_t count, ReadHandler handler);
+    void start_read(const MutableBuffers& buffers, ReadHandler handler);
+    void start_write(const ConstBuffers& buffers, ReadHandler handler);
     void start_handshake(boost::beast::role_type role, DoneHandler handler);
     void start_shutdown(DoneHandler handler);
 

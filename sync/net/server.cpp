@@ -87,7 +87,10 @@ class WebSocketConnection final : public WebSocketChannel,
             pending.consume(pending.size());
         }
         auto [accept_error] = co_await m_ws.async_accept(request, nothrow);
-        if (accept_error) co_return;
+        if (accept_error) {
+            log()->debug("a WebSocket handshake failed: {}", accept_error.message());
+            co_return;
+        }
         m_open = true;
         m_handler->on_open(this->shared_from_this());
         beast::flat_buffer buffer;
@@ -265,6 +268,8 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         auto [read_error, header_bytes] = co_await http::async_read_header(m_stream, m_buffer, head, nothrow);
         m_idle = false;
         if (read_error) {
+            log()->debug("reading a request header failed after {} bytes: {}", header_bytes,
+                         read_error.message());
             if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
                 read_error == asio::error::operation_aborted || header_bytes == 0)
                 co_return false;

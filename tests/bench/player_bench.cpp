@@ -34,6 +34,7 @@
 #include "config/units.hpp"
 #include "content/records.hpp"
 #include "tests/bench/bench_run.hpp"
+#include "tests/bench/budget_table.hpp"
 #include "tests/support/event_server.hpp"
 #include "tests/support/media.hpp"
 #include "tests/support/process.hpp"
@@ -199,44 +200,6 @@ PlayerRun run_event_player(const BenchOptions& options, const WorkDir& dir, cons
     const ProcessResult result = player.wait(30s);
     expect_clean_exit(result, "dwell-player (events, after SIGTERM)", files.log);
     return {result, FinalStats::read(files.stats)};
-}
-
-// ---- the table ---------------------------------------------------------------------------
-
-enum class Verdict { info, pass, miss };
-
-struct Row {
-    std::string figure;
-    std::string value;
-    std::string budget;
-    std::optional<double> ratio;
-    Verdict verdict = Verdict::info;
-};
-
-Verdict within(bool ok) {
-    return ok ? Verdict::pass : Verdict::miss;
-}
-
-void print_table(const std::vector<Row>& rows) {
-    std::printf("\n%-52s %12s  %-24s %8s  %s\n", "figure", "value", "budget", "ratio", "verdict");
-    std::printf("%s\n", std::string(110, '-').c_str());
-    int missed = 0;
-    for (const Row& row : rows) {
-        const std::string ratio = row.ratio ? fmt::format("{:.2f}", *row.ratio) : "";
-        const char* verdict = row.verdict == Verdict::pass   ? "pass"
-                              : row.verdict == Verdict::miss ? "MISS"
-                                                             : "";
-        if (row.verdict == Verdict::miss) ++missed;
-        std::printf("%-52s %12s  %-24s %8s  %s\n", row.figure.c_str(), row.value.c_str(), row.budget.c_str(),
-                    ratio.c_str(), verdict);
-    }
-    std::printf("\n%s\n",
-                missed == 0 ? "every budget met" : fmt::format("{} budget(s) missed", missed).c_str());
-}
-
-std::string load_average() {
-    std::string text = dwell::test::read_text("/proc/loadavg");
-    return text.substr(0, text.find(' ', text.find(' ', text.find(' ') + 1) + 1));
 }
 
 BenchOptions parse_options(int argc, char** argv) {
@@ -413,7 +376,8 @@ int run(const BenchOptions& options) {
     };
     print_table(rows);
     std::printf(
-        "CPU ratios use ffmpeg's default thread count; the -threads 1 row matches the player's decoder at 1080p.\n");
+        "CPU ratios use ffmpeg's default thread count; the -threads 1 row matches the player's decoder at "
+        "1080p.\n");
     return 0;
 }
 

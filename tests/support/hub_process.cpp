@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -61,6 +62,13 @@ std::string HubProcess::url() const {
 
 std::string HubProcess::log() const {
     return read_all(m_dir / fmt::format("hub-{}.log", m_starts));
+}
+
+double HubProcess::rss_mib() const {
+    std::istringstream status{read_all(fmt::format("/proc/{}/status", pid()))};
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("VmRSS:")) return std::stod(line.substr(6)) / 1024.0;  // kB
+    return 0;
 }
 
 const std::string& HubProcess::secret(ChannelKind kind) const {

@@ -44,6 +44,9 @@ class HubProcess {
     [[nodiscard]] bool running();
 
     [[nodiscard]] std::uint16_t port() const { return m_port; }
+    [[nodiscard]] pid_t pid() const { return m_process ? m_process->pid() : -1; }
+    // The resident set of the running hub in MiB, from /proc.
+    [[nodiscard]] double rss_mib() const;
     [[nodiscard]] std::string url() const;
     [[nodiscard]] const std::filesystem::path& folder() const { return m_dir.path(); }
     [[nodiscard]] std::filesystem::path config_file() const { return m_dir / "hub.yaml"; }
