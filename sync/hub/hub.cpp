@@ -124,7 +124,7 @@ Result<std::unique_ptr<Hub>> Hub::create(config::HubConfig config, const config:
     hub->m_database = std::move(*database);
     hub->m_readers = std::make_unique<StorePool>(*hub->m_database);
 
-    auto store = hub->m_database->connect();
+    auto store = hub->m_database->connect_writer();
     if (!store) return fail(std::move(store.error()));
     auto pepper = ensure_secrets(**store, cfg);
     if (!pepper) return fail(std::move(pepper.error()));

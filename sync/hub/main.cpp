@@ -1,4 +1,6 @@
 // dwell-hub: campaigns, screens, messenger webhooks, live fan-out and reports (see sync/hub/hub.hpp).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
@@ -63,7 +65,18 @@ int create_token(const config::HubConfig& config, sync::hub::Role role, const st
     return exit_ok;
 }
 
+// Every screen keeps a WebSocket open: take all the descriptors the system allows this process.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    const rlim_t wanted = limit.rlim_max;
+    limit.rlim_cur = wanted;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0)
+        config::logger("hub")->warn("cannot raise the open file limit to {}", wanted);
+}
+
 int serve(const config::HubConfig& config) {
+    raise_descriptor_limit();
     // Signals are taken by sigwait below, not by whichever thread happens to run.
     sigset_t signals;
     sigemptyset(&signals);

@@ -1,10 +1,15 @@
 // The hub's SQLite backend: content/store.hpp's wrapper, WAL, one schema migrated in place.
 #include <array>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "config/log.hpp"
 #include "content/campaign_codec.hpp"
 #include "content/store.hpp"
 #include "sync/hub/store.hpp"
@@ -521,9 +526,14 @@ Result<ReportRows> SqliteStore::participation(const ReportQuery& report) {
     // Hours are local: the time plus the offset in effect, cut to whole hours.
     std::string hour_offset;
     if (report.by == ReportGrouping::hour) {
-        hour_offset = "CASE";
-        for (std::size_t i = 1; i < report.offsets.size(); ++i) hour_offset += " WHEN {time} < ? THEN ?";
-        hour_offset += " ELSE ? END";
+        // SQL's CASE needs at least one WHEN: a zone with one offset over the span is just that offset.
+        if (report.offsets.size() <= 1) {
+            hour_offset = "?";
+        } else {
+            hour_offset = "CASE";
+            for (std::size_t i = 1; i < report.offsets.size(); ++i) hour_offset += " WHEN {time} < ? THEN ?";
+            hour_offset += " ELSE ? END";
+        }
     }
     const auto key_sql = [&](std::string_view time, std::string_view screen) -> std::string {
         switch (report.by) {
@@ -598,12 +608,37 @@ class SqliteDatabase final : public HubDatabase {
   public:
     explicit SqliteDatabase(StoreOptions options) : m_options(std::move(options)) {}
 
+    ~SqliteDatabase() override {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stopping = true;
+        }
+        m_wake.notify_all();
+        if (m_checkpointer.joinable()) m_checkpointer.join();
+    }
+
     Result<std::unique_ptr<HubStore>> connect() override {
-        content::StoreOptions options;
-        options.busy_timeout = m_options.busy_timeout;
-        options.synchronous = content::Synchronous::full;
-        auto db = content::Store::open(m_options.database, options);
+        auto db = open();
         if (!db) return fail(std::move(db.error()));
+        return std::unique_ptr<HubStore>{std::make_unique<SqliteStore>(std::move(*db))};
+    }
+
+    // The writer's commits only append to the WAL and sync it; copying the WAL back into the
+    // database (a checkpoint, with two more syncs) would stall every request waiting on the
+    // writer, so it runs on a thread of its own instead.
+    Result<std::unique_ptr<HubStore>> connect_writer() override {
+        auto db = open();
+        if (!db) return fail(std::move(db.error()));
+        if (auto done = (*db)->exec("PRAGMA wal_autocheckpoint = 0"); !done)
+            return fail(std::move(done.error()));
+        auto checkpoints = open();
+        if (!checkpoints) return fail(std::move(checkpoints.error()));
+        // The WAL file is cut back to this size after a checkpoint, so a burst does not keep its disk.
+        if (auto done = (*checkpoints)->exec("PRAGMA journal_size_limit = 67108864"); !done)
+            return fail(std::move(done.error()));
+        if (!m_checkpointer.joinable())
+            m_checkpointer =
+                std::thread([this, db = std::move(*checkpoints)]() mutable { checkpoint_loop(*db); });
         return std::unique_ptr<HubStore>{std::make_unique<SqliteStore>(std::move(*db))};
     }
 
@@ -616,7 +651,30 @@ class SqliteDatabase final : public HubDatabase {
     }
 
   private:
+    Result<std::unique_ptr<content::Store>> open() {
+        content::StoreOptions options;
+        options.busy_timeout = m_options.busy_timeout;
+        options.synchronous = content::Synchronous::full;
+        return content::Store::open(m_options.database, options);
+    }
+
+    void checkpoint_loop(content::Store& db) {
+        std::unique_lock lock(m_mutex);
+        while (!m_wake.wait_for(lock, m_options.checkpoint_every, [this] { return m_stopping; })) {
+            lock.unlock();
+            // PASSIVE never waits for the writer or readers; what it cannot copy now waits for the next
+            // round.
+            if (auto done = db.exec("PRAGMA wal_checkpoint(PASSIVE)"); !done)
+                config::logger("hub")->warn("checkpointing the database failed: {}", done.error().message);
+            lock.lock();
+        }
+    }
+
     StoreOptions m_options;
+    std::thread m_checkpointer;
+    std::mutex m_mutex;  // guards m_stopping
+    std::condition_variable m_wake;
+    bool m_stopping = false;
 };
 
 }  // namespace

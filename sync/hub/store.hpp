@@ -189,13 +189,17 @@ class HubStore {
 struct StoreOptions {
     std::filesystem::path database;
     std::chrono::milliseconds busy_timeout{5000};
+    std::chrono::milliseconds checkpoint_every{200};  // SQLite: how often the WAL is copied back
 };
 
-// Opens connections to one database: the schema is created or migrated by the first.
+// Opens connections to one database, whose schema open_*_database created or migrated.
 class HubDatabase {
   public:
     virtual ~HubDatabase() = default;
+    // A connection for reads (and for tools that write once, like token creation).
     virtual Result<std::unique_ptr<HubStore>> connect() = 0;
+    // The connection of the one writer, tuned for many small transactions.
+    virtual Result<std::unique_ptr<HubStore>> connect_writer() = 0;
 };
 
 // SQLite (WAL, synchronous=FULL: a commit is on disk before it returns).

@@ -187,6 +187,10 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
         if (auto done = prune(batch); !done) failure = std::move(done.error());
         m_last_prune = started;
     }
+    // Each screen's newest seq is kept once per batch, however many events it got.
+    for (auto screen = batch.m_sequenced.begin(); !failure && screen != batch.m_sequenced.end(); ++screen)
+        if (auto done = m_store->set_last_seq(*screen, m_seqs[*screen]); !done)
+            failure = std::move(done.error());
     if (!failure)
         if (auto committed = m_store->commit(); !committed) failure = std::move(committed.error());
 

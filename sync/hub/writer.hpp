@@ -111,7 +111,8 @@ class Batch {
     std::shared_ptr<const Catalog> m_catalog;
     std::shared_ptr<Catalog> m_edited;  // == m_catalog once edited
     std::vector<EmittedEvent> m_events;
-    std::set<std::string> m_counted;  // campaigns whose totals changed
+    std::set<std::string> m_counted;    // campaigns whose totals changed
+    std::set<std::string> m_sequenced;  // screens that got events
 };
 
 class Job {
