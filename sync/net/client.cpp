@@ -147,6 +147,8 @@ struct HttpClient::Impl {
             if (progress && total > 0) progress(total, total);
             http::response_parser<http::string_body> parser;
             parser.body_limit(max_response_body);
+            // A HEAD response announces the body's length but carries none.
+            if (request.method() == http::verb::head) parser.skip(true);
             tcp().expires_after(options.timeout);
             auto [error, _] = co_await http::async_read(s, buffer, parser, nothrow);
             if (error) {

@@ -263,6 +263,8 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
     asio::awaitable<bool> exchange() {
         http::request_parser<http::empty_body> head;
         head.header_limit(static_cast<std::uint32_t>(m_options.header_limit));
+        // The route decides how large a body may be, once the header says which route it is.
+        head.body_limit(boost::none);
         m_stream.tcp().expires_after(m_options.request_timeout);
         m_idle = true;
         auto [read_error, header_bytes] = co_await http::async_read_header(m_stream, m_buffer, head, nothrow);
@@ -270,8 +272,10 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         if (read_error) {
             log()->debug("reading a request header failed after {} bytes: {}", header_bytes,
                          read_error.message());
+            // A client that went away or went quiet gets no answer; one that sent garbage does.
             if (read_error == http::error::end_of_stream || read_error == beast::error::timeout ||
-                read_error == asio::error::operation_aborted || header_bytes == 0)
+                read_error == asio::error::operation_aborted || read_error == asio::error::connection_reset ||
+                read_error == asio::error::eof)
                 co_return false;
             co_await respond(error_reply(http::status::bad_request, "bad_request",
                                          "the request is not valid HTTP/1.1: " + read_error.message()),

@@ -1,0 +1,221 @@
+// The hub's one writer: batched commits, per-screen sequence numbers, refusals that touch
+// nothing, failures that lose nothing committed, and counter events at most once per interval.
+#include "sync/hub/writer.hpp"
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include "tests/support/temp_dir.hpp"
+
+namespace dwell::sync::hub {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingSink final : public EventSink {
+  public:
+    void publish(std::span<const EmittedEvent> events) override {
+        std::lock_guard lock(m_mutex);
+        for (const auto& event : events) m_events.push_back(event);
+    }
+    std::vector<EmittedEvent> events() {
+        std::lock_guard lock(m_mutex);
+        return m_events;
+    }
+
+  private:
+    std::mutex m_mutex;
+    std::vector<EmittedEvent> m_events;
+};
+
+content::Screen screen(std::string id) {
+    content::Screen out;
+    out.id = std::move(id);
+    out.station = "seoul";
+    out.line = "1";
+    out.timezone = "Asia/Seoul";
+    return out;
+}
+
+class WriterTest : public ::testing::Test {
+  protected:
+    void SetUp() override { open(); }
+
+    void open(WriterOptions options = {}) {
+        m_writer.reset();
+        m_database.reset();
+        auto database = open_sqlite_database(StoreOptions{m_folder / "hub.db"});
+        ASSERT_TRUE(database) << database.error().message;
+        m_database = std::move(*database);
+        auto store = m_database->connect_writer();
+        ASSERT_TRUE(store);
+        // Screens must exist for their last seq to be kept.
+        ASSERT_TRUE((*store)->begin());
+        for (const char* id : {"a", "b"}) ASSERT_TRUE((*store)->put_screen(screen(id), m_clock.now()));
+        ASSERT_TRUE((*store)->commit());
+        auto catalog = std::make_shared<Catalog>();
+        for (const char* id : {"a", "b"}) catalog->screens.emplace(id, screen(id));
+        m_catalog = std::make_unique<CatalogHolder>(std::move(catalog));
+        auto writer =
+            Writer::create(std::move(*store), *m_catalog, m_sink, m_totals, m_clock, nullptr, options);
+        ASSERT_TRUE(writer) << writer.error().message;
+        m_writer = std::move(*writer);
+        m_writer->start();
+    }
+
+    // Runs `work` through the writer and waits for its result.
+    template <class T>
+    Result<T> run(std::function<Result<T>(Batch&)> work) {
+        std::promise<Result<T>> done;
+        auto future = done.get_future();
+        m_writer->perform<T>(work, [&done](Result<T> result) { done.set_value(std::move(result)); });
+        return future.get();
+    }
+
+    test::TempDir m_folder;
+    config::FakeClock m_clock{config::WallTime{std::chrono::seconds{1'800'000'000}}};
+    RecordingSink m_sink;
+    JoinTotals m_totals;
+    std::unique_ptr<HubDatabase> m_database;
+    std::unique_ptr<CatalogHolder> m_catalog;
+    std::unique_ptr<Writer> m_writer;
+};
+
+TEST_F(WriterTest, EventsAreNumberedPerScreenAndPublishedAfterTheyAreStored) {
+    auto seqs = run<std::vector<std::uint64_t>>([](Batch& batch) -> Result<std::vector<std::uint64_t>> {
+        std::vector<std::uint64_t> out;
+        for (const char* screen : {"a", "a", "b", "a"}) {
+            auto seq = batch.emit(screen, content::ManifestEvent{});
+            if (!seq) return fail(seq.error());
+            out.push_back(*seq);
+        }
+        return out;
+    });
+    ASSERT_TRUE(seqs) << seqs.error().message;
+    EXPECT_EQ(*seqs, (std::vector<std::uint64_t>{1, 2, 1, 3})) << "each screen counts from 1 on its own";
+    const auto events = m_sink.events();
+    ASSERT_EQ(events.size(), 4U);
+    EXPECT_EQ(boost::json::parse(*events[3].json).at("seq").as_int64(), 3);
+
+    // What the sink got is in the database, and a restart continues the numbering.
+    auto reader = m_database->connect().value();
+    EXPECT_EQ(reader->events_between("a", 0, 10).value().size(), 3U);
+    EXPECT_EQ(reader->last_seqs().value().at("a"), 3U);
+    m_writer->stop();
+    open();
+    auto next = run<std::uint64_t>([](Batch& batch) { return batch.emit("a", content::ManifestEvent{}); });
+    EXPECT_EQ(next.value(), 4U);
+}
+
+TEST_F(WriterTest, ARefusedJobChangesNothingAndItsBatchMatesCommit) {
+    // Both jobs go into one batch: the writer is busy while they are queued.
+    std::promise<void> release;
+    auto gate = release.get_future().share();
+    std::promise<Result<int>> first, refused, second;
+    std::function<Result<int>(Batch&)> blocking = [gate](Batch&) -> Result<int> {
+        gate.wait();
+        return 0;
+    };
+    m_writer->perform<int>(blocking, [&first](Result<int> result) { first.set_value(std::move(result)); });
+    std::function<Result<int>(Batch&)> refusing = [](Batch&) -> Result<int> {
+        return fail(Errc::invalid_input, "no such campaign");
+    };
+    std::function<Result<int>(Batch&)> writing = [](Batch& batch) -> Result<int> {
+        auto seq = batch.emit("b", content::ManifestEvent{});
+        if (!seq) return fail(seq.error());
+        return static_cast<int>(*seq);
+    };
+    m_writer->perform<int>(refusing,
+                           [&refused](Result<int> result) { refused.set_value(std::move(result)); });
+    m_writer->perform<int>(writing, [&second](Result<int> result) { second.set_value(std::move(result)); });
+    release.set_value();
+    EXPECT_TRUE(first.get_future().get());
+    const auto refusal = refused.get_future().get();
+    ASSERT_FALSE(refusal);
+    EXPECT_EQ(refusal.error().code, Errc::invalid_input);
+    EXPECT_EQ(refusal.error().message, "no such campaign");
+    EXPECT_EQ(second.get_future().get().value(), 1);
+}
+
+TEST_F(WriterTest, AFailedBatchRollsBackAndNumbersAreNotSkippedOrReused) {
+    ASSERT_EQ(
+        run<std::uint64_t>([](Batch& batch) { return batch.emit("a", content::ManifestEvent{}); }).value(),
+        1U);
+    auto failed = run<std::uint64_t>([](Batch& batch) -> Result<std::uint64_t> {
+        auto seq = batch.emit("a", content::ManifestEvent{});
+        if (!seq) return fail(seq.error());
+        return fail(Errc::storage, "the disk is full");
+    });
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, Errc::storage);
+    EXPECT_EQ(m_sink.events().size(), 1U) << "nothing of the failed batch was published";
+    auto next = run<std::uint64_t>([](Batch& batch) { return batch.emit("a", content::ManifestEvent{}); });
+    EXPECT_EQ(next.value(), 2U) << "the seq the failed batch took is given again, not skipped";
+    EXPECT_EQ(m_database->connect().value()->events_between("a", 0, 10).value().size(), 2U);
+}
+
+TEST_F(WriterTest, CounterEventsReachEveryTargetedScreenAtMostOncePerInterval) {
+    WriterOptions options;
+    options.counter_interval = 100ms;
+    open(options);
+    content::Campaign campaign;
+    campaign.id = "fest";
+    campaign.window = {{std::chrono::sys_seconds{std::chrono::seconds{0}}, {}},
+                       {std::chrono::sys_seconds{std::chrono::seconds{4'000'000'000}}, {}}};
+    campaign.targets.all = true;
+    campaign.join = content::JoinOptions{};
+    auto catalog = std::make_shared<Catalog>(*m_catalog->get());
+    catalog->campaigns.emplace("fest", campaign);
+    catalog->index();
+    m_catalog->set(catalog);
+
+    std::vector<std::chrono::steady_clock::time_point> sent;
+    for (int i = 0; i < 30; ++i) {
+        auto counted = run<std::uint64_t>(
+            [](Batch& batch) -> Result<std::uint64_t> { return batch.count_join("fest", "a").second; });
+        ASSERT_EQ(counted.value(), static_cast<std::uint64_t>(i + 1));
+        std::this_thread::sleep_for(20ms);
+    }
+    EXPECT_EQ(m_totals.get("fest", "a").campaign, 30U);
+    EXPECT_EQ(m_totals.get("fest", "a").screen, 30U);
+    EXPECT_EQ(m_totals.get("fest", "b").screen, 0U);
+    // Wait for the last interval's counters.
+    for (int i = 0; i < 100; ++i) {
+        const auto events = m_sink.events();
+        if (!events.empty() && boost::json::parse(*events.back().json).at("campaign_count").as_int64() == 30)
+            break;
+        std::this_thread::sleep_for(20ms);
+    }
+    std::map<std::string, int> per_screen;
+    std::int64_t last_total = 0;
+    for (const auto& event : m_sink.events()) {
+        const auto json = boost::json::parse(*event.json);
+        ASSERT_EQ(json.at("type").as_string(), "counter");
+        ++per_screen[event.screen];
+        if (event.screen == "b") {
+            EXPECT_EQ(json.at("screen_count").as_int64(), 0) << "b had no joins of its own";
+            EXPECT_GE(json.at("campaign_count").as_int64(), last_total) << "totals only grow";
+            last_total = json.at("campaign_count").as_int64();
+        }
+    }
+    EXPECT_EQ(last_total, 30) << "the last counter carries the final total";
+    EXPECT_GE(per_screen["a"], 1);
+    EXPECT_EQ(per_screen["a"], per_screen["b"])
+        << "every screen showing the campaign hears the same counters";
+    EXPECT_LT(per_screen["b"], 30) << "30 joins within a few intervals are folded into fewer counter events";
+}
+
+TEST_F(WriterTest, AStoppedWriterRefusesWorkWithAnError) {
+    m_writer->stop();
+    auto refused = run<int>([](Batch&) -> Result<int> { return 1; });
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::storage);
+}
+
+}  // namespace
+}  // namespace dwell::sync::hub

@@ -1,0 +1,338 @@
+// The HTTP and WebSocket server and the client together on loopback: routes, limits, timeouts,
+// failures inside handlers, TLS, and a graceful stop.
+#include "sync/net/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
+
+#include "sync/net/client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace dwell::sync::net {
+namespace {
+
+using namespace std::chrono_literals;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+// A WebSocket handler that says hello, echoes what it gets, and remembers that it closed.
+class Echo final : public WebSocketHandler {
+  public:
+    explicit Echo(std::atomic<int>& closed) : m_closed(closed) {}
+    void on_open(std::shared_ptr<WebSocketChannel> channel) override {
+        m_channel = std::move(channel);
+        m_channel->send(std::make_shared<const std::string>("hello"));
+    }
+    void on_text(std::string_view message) override {
+        if (message == "bye")
+            m_channel->close("asked to");
+        else
+            m_channel->send(std::make_shared<const std::string>("echo " + std::string{message}));
+    }
+    void on_close() override {
+        m_channel.reset();
+        ++m_closed;
+    }
+
+  private:
+    std::atomic<int>& m_closed;
+    std::shared_ptr<WebSocketChannel> m_channel;
+};
+
+class ServerTest : public ::testing::Test {
+  protected:
+    std::shared_ptr<Router> routes() {
+        auto router = std::make_shared<Router>();
+        router->add(http::verb::get, "/hello/{name}",
+                    Route{"hello",
+                          BufferedHandler{[](Exchange& exchange) {
+                              return ready(text_reply(http::status::ok, "hello " + exchange.params[0]));
+                          }},
+                          {}});
+        router->add(http::verb::post, "/echo",
+                    Route{"echo",
+                          BufferedHandler{[](Exchange& exchange) {
+                              return ready(text_reply(http::status::ok, exchange.request.body()));
+                          }},
+                          {}});
+        router->add(http::verb::post, "/count",
+                    Route{"count", StreamedHandler{[](Exchange&, BodyReader& body) -> asio::awaitable<Reply> {
+                              std::array<char, 1000> piece{};
+                              std::uint64_t total = 0;
+                              for (;;) {
+                                  auto read = co_await body.read(piece);
+                                  if (!read) co_return error_reply(read.error());
+                                  if (*read == 0) break;
+                                  total += *read;
+                              }
+                              co_return text_reply(http::status::ok, std::to_string(total));
+                          }},
+                          1ULL << 20});
+        router->add(http::verb::get, "/fail",
+                    Route{"fail",
+                          BufferedHandler{[](Exchange&) -> asio::awaitable<Reply> {
+                              throw std::runtime_error("a bug in a handler");
+                          }},
+                          {}});
+        router->add(http::verb::get, "/slow",
+                    Route{"slow",
+                          BufferedHandler{[](Exchange&) -> asio::awaitable<Reply> {
+                              asio::steady_timer timer{co_await asio::this_coro::executor, 400ms};
+                              co_await timer.async_wait(asio::use_awaitable);
+                              co_return text_reply(http::status::ok, "slow done");
+                          }},
+                          {}});
+        router->add(
+            http::verb::get, "/ws",
+            Route{"ws",
+                  UpgradeHandler{[this](Exchange& exchange) {
+                      if (exchange.query_value("deny"))
+                          return Upgrade{nullptr, error_reply(http::status::forbidden, "forbidden", "no")};
+                      return Upgrade{std::make_shared<Echo>(m_closed), std::nullopt};
+                  }},
+                  {}});
+        return router;
+    }
+
+    void start(ServerOptions options = {}) {
+        options.listen = {"127.0.0.1", 0};
+        auto server = Server::create(options, routes());
+        ASSERT_TRUE(server) << server.error().message;
+        m_server = std::move(*server);
+        m_server->start();
+    }
+
+    std::unique_ptr<HttpClient> client(std::string scheme = "http", std::string host = "127.0.0.1",
+                                       ClientOptions options = {}) {
+        config::Url url{scheme, host, m_server->local_endpoint().port, ""};
+        return HttpClient::create(url, options).value();
+    }
+
+    std::atomic<int> m_closed{0};
+    std::unique_ptr<Server> m_server;
+};
+
+TEST_F(ServerTest, AnswersRoutesOnOneKeptAliveConnection) {
+    start();
+    EXPECT_NE(m_server->local_endpoint().port, 0) << "port 0 is replaced by the port the system chose";
+    auto http = client();
+    for (const char* name : {"a", "b", "%EA%B9%80"}) {
+        auto response = http->request(http::verb::get, std::string{"/hello/"} + name);
+        ASSERT_TRUE(response) << response.error().message;
+        EXPECT_EQ(response->result_int(), 200);
+        EXPECT_TRUE(response->keep_alive());
+        EXPECT_EQ((*response)[http::field::server], "dwell");
+    }
+    auto korean = http->request(http::verb::get, "/hello/%EA%B9%80");
+    EXPECT_EQ(korean->body(), "hello 김") << "path parameters arrive percent-decoded";
+    auto echoed = http->request(http::verb::post, "/echo", {}, "some body", "text/plain");
+    EXPECT_EQ(echoed->body(), "some body");
+}
+
+TEST_F(ServerTest, MissingRoutesAndWrongMethodsGetJsonErrors) {
+    start();
+    auto http = client();
+    auto missing = http->request(http::verb::get, "/nope");
+    ASSERT_TRUE(missing);
+    EXPECT_EQ(missing->result_int(), 404);
+    EXPECT_EQ(boost::json::parse(missing->body()).at("error").at("code").as_string(), "not_found");
+    auto wrong = http->request(http::verb::delete_, "/echo");
+    EXPECT_EQ(wrong->result_int(), 405);
+    EXPECT_EQ((*wrong)[http::field::allow], "POST");
+    EXPECT_EQ(error_message(*wrong), "this route does not take DELETE");
+    auto head = http->request(http::verb::head, "/hello/x");
+    EXPECT_EQ(head->result_int(), 200);
+    EXPECT_EQ(head->body(), "") << "HEAD gets the header only";
+    EXPECT_EQ((*head)[http::field::content_length], "7");
+}
+
+TEST_F(ServerTest, BodiesOverTheLimitAreRefusedBeforeTheyAreRead) {
+    ServerOptions options;
+    options.body_limit = 1000;
+    start(options);
+    auto http = client();
+    auto small = http->request(http::verb::post, "/echo", {}, std::string(1000, 'x'), "text/plain");
+    EXPECT_EQ(small->result_int(), 200);
+    auto large = http->request(http::verb::post, "/echo", {}, std::string(1001, 'x'), "text/plain");
+    ASSERT_TRUE(large);
+    EXPECT_EQ(large->result_int(), 413);
+    EXPECT_EQ(boost::json::parse(large->body()).at("error").at("code").as_string(), "payload_too_large");
+    // A route with a limit of its own takes more, streamed in pieces.
+    auto streamed = http->request(http::verb::post, "/count", {}, std::string(500'000, 'y'), "text/plain");
+    EXPECT_EQ(streamed->body(), "500000");
+    auto too_much =
+        http->request(http::verb::post, "/count", {}, std::string((1 << 20) + 1, 'y'), "text/plain");
+    EXPECT_EQ(too_much->result_int(), 413);
+    EXPECT_EQ(http->request(http::verb::get, "/hello/again")->result_int(), 200) << "the server carries on";
+}
+
+TEST_F(ServerTest, AHandlerThatThrowsAnswers500AndTheServerCarriesOn) {
+    start();
+    auto http = client();
+    auto failed = http->request(http::verb::get, "/fail");
+    ASSERT_TRUE(failed);
+    EXPECT_EQ(failed->result_int(), 500);
+    EXPECT_EQ(error_message(*failed), "the hub failed; the details are in its log") << "no internals leak";
+    EXPECT_EQ(http->request(http::verb::get, "/hello/x")->result_int(), 200);
+}
+
+TEST_F(ServerTest, ASlowClientTimesOutWithoutHoldingUpOthers) {
+    ServerOptions options;
+    options.request_timeout = 500ms;
+    start(options);
+    asio::io_context context;
+    tcp::socket stalled{context};
+    stalled.connect({asio::ip::make_address("127.0.0.1"), m_server->local_endpoint().port});
+    const auto stalled_at = std::chrono::steady_clock::now();
+    asio::write(stalled,
+                asio::buffer(std::string_view{"GET /hello/x HTTP/1.1\r\nHost: a\r\n"}));  // never finished
+    auto http = client();
+    for (int i = 0; i < 20; ++i) EXPECT_EQ(http->request(http::verb::get, "/hello/x")->result_int(), 200);
+    std::array<char, 64> scratch{};
+    boost::system::error_code error;
+    stalled.read_some(asio::buffer(scratch), error);  // blocks until the server gives up on it
+    EXPECT_EQ(error, asio::error::eof) << "the server closed the stalled connection";
+    EXPECT_GE(std::chrono::steady_clock::now() - stalled_at, 400ms) << "only once its timeout had passed";
+}
+
+TEST_F(ServerTest, MalformedRequestsGet400AndTheConnectionEnds) {
+    start();
+    asio::io_context context;
+    tcp::socket socket{context};
+    socket.connect({asio::ip::make_address("127.0.0.1"), m_server->local_endpoint().port});
+    asio::write(socket, asio::buffer(std::string_view{"GARBAGE\r\n\r\n"}));
+    std::string answer;
+    boost::system::error_code error;
+    for (std::array<char, 512> piece{}; !error;) {
+        const auto read = socket.read_some(asio::buffer(piece), error);
+        answer.append(piece.data(), read);
+    }
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 400")) << answer;
+    EXPECT_NE(answer.find("\"bad_request\""), std::string::npos) << answer;
+}
+
+TEST_F(ServerTest, WebSocketsUpgradeTalkAndCloseOrAreRefused) {
+    start();
+    asio::io_context context;
+    websocket::stream<tcp::socket> ws{context};
+    ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), m_server->local_endpoint().port});
+    ws.handshake("127.0.0.1", "/ws");
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_EQ(beast::buffers_to_string(buffer.data()), "hello");
+    buffer.clear();
+    ws.write(asio::buffer(std::string_view{"ping 1"}));
+    ws.read(buffer);
+    EXPECT_EQ(beast::buffers_to_string(buffer.data()), "echo ping 1");
+    buffer.clear();
+    ws.write(asio::buffer(std::string_view{"bye"}));
+    boost::system::error_code error;
+    ws.read(buffer, error);
+    EXPECT_EQ(error, websocket::error::closed);
+    EXPECT_EQ(ws.reason().reason, "asked to");
+    for (int i = 0; i < 500 && m_closed.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(m_closed.load(), 1) << "the handler learned that the connection ended";
+
+    websocket::stream<tcp::socket> denied{context};
+    denied.next_layer().connect({asio::ip::make_address("127.0.0.1"), m_server->local_endpoint().port});
+    websocket::response_type refusal;
+    denied.handshake(refusal, "127.0.0.1", "/ws?deny=1", error);
+    EXPECT_EQ(error, websocket::error::upgrade_declined);
+    EXPECT_EQ(refusal.result_int(), 403);
+
+    auto http = client();
+    auto plain = http->request(http::verb::get, "/ws");
+    EXPECT_EQ(plain->result_int(), 426) << "a WebSocket route asked without Upgrade";
+}
+
+TEST_F(ServerTest, StoppingLetsARequestInProgressFinishAndThenRefusesMore) {
+    start();
+    const std::uint16_t port = m_server->local_endpoint().port;
+    std::optional<Result<StringResponse>> slow;
+    std::thread waiting{[&] { slow = client()->request(http::verb::get, "/slow"); }};
+    std::this_thread::sleep_for(100ms);  // the slow request is in its handler now
+    m_server->stop();
+    waiting.join();
+    ASSERT_TRUE(slow && *slow) << "the request in progress was answered";
+    EXPECT_EQ((*slow)->body(), "slow done");
+    config::Url url{"http", "127.0.0.1", port, ""};
+    auto after = HttpClient::create(url).value()->request(http::verb::get, "/hello/x");
+    EXPECT_FALSE(after) << "nothing is accepted after the stop";
+}
+
+TEST_F(ServerTest, ServesTlsWithItsCertificateAndClientsCheckIt) {
+    test::TempDir folder;
+    test::ProcessOptions openssl;
+    openssl.arguments = {"req",
+                         "-x509",
+                         "-newkey",
+                         "rsa:2048",
+                         "-nodes",
+                         "-keyout",
+                         (folder / "key.pem").string(),
+                         "-out",
+                         (folder / "cert.pem").string(),
+                         "-days",
+                         "2",
+                         "-subj",
+                         "/CN=localhost",
+                         "-addext",
+                         "subjectAltName=DNS:localhost"};
+    const auto made = test::run_process("/usr/bin/openssl", openssl, 60s);
+    ASSERT_TRUE(made.exited && made.exit_code == 0) << "openssl could not make a test certificate";
+    ServerOptions options;
+    options.tls = config::TlsOptions{folder / "cert.pem", folder / "key.pem"};
+    start(options);
+    EXPECT_TRUE(m_server->uses_tls());
+
+    ClientOptions trusting;
+    trusting.ca_file = folder / "cert.pem";
+    auto secure = client("https", "localhost", trusting);
+    auto response = secure->request(http::verb::get, "/hello/tls");
+    ASSERT_TRUE(response) << response.error().message;
+    EXPECT_EQ(response->body(), "hello tls");
+    EXPECT_EQ(secure->request(http::verb::get, "/hello/again")->body(), "hello again");
+
+    auto untrusting = client("https", "localhost");  // the system's CAs do not know this certificate
+    auto refused = untrusting->request(http::verb::get, "/hello/tls");
+    EXPECT_FALSE(refused);
+    auto plain = client("http", "localhost");
+    EXPECT_FALSE(plain->request(http::verb::get, "/hello/x")) << "plain HTTP to a TLS port fails";
+
+    const test::TempDir empty;
+    ServerOptions missing;
+    missing.tls = config::TlsOptions{empty / "cert.pem", empty / "key.pem"};
+    auto broken = Server::create(missing, routes());
+    ASSERT_FALSE(broken);
+    EXPECT_NE(broken.error().message.find("cannot load the TLS certificate"), std::string::npos);
+}
+
+TEST_F(ServerTest, ABusyAddressIsAClearError) {
+    start();
+    ServerOptions options;
+    options.listen = {"127.0.0.1", m_server->local_endpoint().port};
+    auto second = Server::create(options, routes());
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().message.find("cannot listen on 127.0.0.1:"), std::string::npos)
+        << second.error().message;
+    options.listen = {"not-an-address", 0};
+    auto bad = Server::create(options, routes());
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, Errc::invalid_input);
+}
+
+}  // namespace
+}  // namespace dwell::sync::net
