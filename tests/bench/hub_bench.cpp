@@ -6,9 +6,10 @@
 //    same takeover to one screen;
 //  - memory: the hub's resident set with every screen connected, against the same hub idle.
 //
-//   hub_bench [--seconds N] [--connections C] [--screens S] [--rounds R] [--threads T] [--keep]
+//   hub_bench [--seconds N] [--connections C] [--events E] [--screens S] [--rounds R] [--threads T]
 //
-// Defaults: 10 s per ingestion run, 32 connections, 2000 screens, 5 fan-out rounds, 2 hub threads.
+// Defaults: 10 s per ingestion run, 64 connections, 1 event per webhook (LINE sends up to 100 when
+// busy; --events 10 measures that), 2000 screens, 5 fan-out rounds, 2 hub threads.
 // Exits 1 only when something could not run; a missed budget is printed as MISS.
 #include <sys/resource.h>
 
@@ -60,11 +61,11 @@ constexpr double rss_budget_mib = 300;
 
 struct Options {
     int seconds = 10;
-    int connections = 32;
+    int connections = 64;
+    int events = 1;
     int screens = 2000;
     int rounds = 5;
     unsigned threads = 2;
-    bool keep = false;
 };
 
 double percentile(std::vector<double> values, double fraction) {
@@ -142,6 +143,7 @@ void add_campaign(Api& api, const std::filesystem::path& folder) {
 
 struct Exchanges {
     std::vector<std::string> requests;  // whole HTTP/1.1 requests, ready to write
+    std::size_t per_request = 1;        // messages in each request
     std::atomic<std::size_t> next{0};
     Clock::time_point until;
     std::mutex mutex;  // guards the fields below
@@ -158,8 +160,9 @@ std::string http_request(std::string_view target, const dwell::sync::messenger::
     return out + body;
 }
 
-// Signed LINE webhooks, each one person sending the code a screen shows now.
-std::vector<std::string> prepare_joins(Api& api, std::size_t count) {
+// Signed LINE webhooks of `events` messages each, every message a new person sending the code a
+// screen shows now.
+std::vector<std::string> prepare_joins(Api& api, std::size_t count, int events) {
     const auto slots =
         api.call(http::verb::get, "/v1/join-slots?channel=line-test", api.hub().operator_token());
     const auto secret = dwell::content::parse_join_secret(std::string{slots.at("secret").as_string()});
@@ -177,10 +180,13 @@ std::vector<std::string> prepare_joins(Api& api, std::size_t count) {
     std::vector<std::string> requests;
     requests.reserve(count);
     const std::string& line_secret = api.hub().secret(ChannelKind::line);
+    std::uint64_t person = 0;
     for (std::size_t i = 0; i < count; ++i) {
-        const dwell::sync::messenger::OutgoingText text{i + 1, 1'000'000 + i, fmt::format("Person {}", i),
-                                                        codes[i % codes.size()], now};
-        const std::string body = dwell::sync::messenger::compose_webhook(ChannelKind::line, {&text, 1});
+        std::vector<dwell::sync::messenger::OutgoingText> texts;
+        for (int e = 0; e < events; ++e, ++person)
+            texts.push_back({person + 1, 1'000'000 + person, fmt::format("Person {}", person),
+                             codes[person % codes.size()], now});
+        const std::string body = dwell::sync::messenger::compose_webhook(ChannelKind::line, texts);
         requests.push_back(
             http_request("/v1/webhooks/line/line-test",
                          dwell::sync::messenger::sign_webhook(ChannelKind::line, line_secret, body), body));
@@ -212,11 +218,14 @@ asio::awaitable<void> exchange_loop(tcp::endpoint endpoint, Exchanges& shared, s
         auto [read_error, read] = co_await http::async_read(socket, buffer, parser, nothrow);
         if (read_error) throw std::runtime_error("reading failed: " + read_error.message());
         latencies.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        // Every answer must carry `expect` once per message the request carried.
         const auto& response = parser.get();
-        if (response.result_int() == 200 && response.body().find(expect) != std::string::npos)
-            ++ok;
-        else
-            ++failed;
+        std::size_t found = 0;
+        for (auto at = response.body().find(expect); at != std::string::npos;
+             at = response.body().find(expect, at + expect.size()))
+            ++found;
+        ok += found;
+        if (response.result_int() != 200 || found != shared.per_request) ++failed;
     }
     std::lock_guard lock(shared.mutex);
     shared.latency_ms.insert(shared.latency_ms.end(), latencies.begin(), latencies.end());
@@ -233,10 +242,11 @@ struct Throughput {
     double seconds = 0;
 };
 
-Throughput drive(std::uint16_t port, std::vector<std::string> requests, const Options& options,
-                 std::string_view expect) {
+Throughput drive(std::uint16_t port, std::vector<std::string> requests, std::size_t per_request,
+                 const Options& options, std::string_view expect) {
     Exchanges shared;
     shared.requests = std::move(requests);
+    shared.per_request = per_request;
     asio::io_context context{1};
     const tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), port};
     const auto start = Clock::now();
@@ -415,13 +425,13 @@ Options parse_options(int argc, char** argv) {
             options.rounds = number(1);
         else if (argument == "--threads")
             options.threads = static_cast<unsigned>(number(1));
-        else if (argument == "--keep")
-            options.keep = true;
+        else if (argument == "--events")
+            options.events = number(1);
         else
             throw std::invalid_argument(
                 fmt::format("unknown argument {}; usage: hub_bench [--seconds N] [--connections C] "
                             "[--screens S] [--rounds R] "
-                            "[--threads T] [--keep]",
+                            "[--threads T] [--events E]",
                             argument));
     }
     return options;
@@ -504,15 +514,17 @@ int main(int argc, char** argv) try {
     std::printf("ingestion: GET /healthz for %d s, then up to %zu signed LINE joins for %d s\n",
                 options.seconds, pool, options.seconds);
     std::fflush(stdout);
-    const Throughput health = drive(hub.port(), prepare_health(pool), options, "\"ok\"");
+    const Throughput health = drive(hub.port(), prepare_health(pool), 1, options, "\"ok\"");
     std::printf("  HTTP floor: %.0f requests/s; preparing signed joins\n", health.per_second);
     std::fflush(stdout);
-    auto joins_requests = prepare_joins(api, pool);
+    auto joins_requests = prepare_joins(api, pool / static_cast<std::size_t>(options.events), options.events);
     const WriterFigures writer_before = writer_figures(api);
     std::printf("  sending joins\n");
     std::fflush(stdout);
-    const Throughput joins = drive(hub.port(), std::move(joins_requests), options, "\"joined\"");
-    if (joins.failed > 0) std::printf("  %zu webhook answers were not \"joined\"\n", joins.failed);
+    const Throughput joins = drive(hub.port(), std::move(joins_requests),
+                                   static_cast<std::size_t>(options.events), options, "\"joined\"");
+    if (joins.failed > 0)
+        std::printf("  %zu webhooks were not answered \"joined\" for every message\n", joins.failed);
     const WriterFigures during_joins = writer_figures(api) - writer_before;
     std::printf("  writer during the joins: %.0f batches of %.1f jobs, %.2f ms each on average\n",
                 during_joins.batches, during_joins.jobs / std::max(during_joins.batches, 1.0),
