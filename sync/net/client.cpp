@@ -134,6 +134,14 @@ struct HttpClient::Impl {
                 auto [error, bytes] = co_await http::async_write_some(s, serializer, nothrow);
                 if (error) {
                     stale = !header_done && is_stale_connection(error);
+                    // A server that refuses a body (too large, not authorized) may answer and
+                    // close before it has all of it: that answer is what the caller needs.
+                    if (header_done) {
+                        http::response_parser<http::string_body> early;
+                        tcp().expires_after(std::min(options.timeout, std::chrono::milliseconds{2000}));
+                        auto [read_error, _] = co_await http::async_read(s, buffer, early, nothrow);
+                        if (!read_error) co_return early.release();
+                    }
                     co_return fail(Errc::io, "sending the request failed: {}", error.message());
                 }
                 if (header_done) written += bytes;

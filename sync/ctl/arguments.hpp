@@ -1,0 +1,44 @@
+// How dwellctl reads values from its command line: the project's own parsers behind CLI11
+// validators, times as RFC 3339 or @unix-seconds, rates, and sizes written for people.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <CLI/CLI.hpp>
+
+#include "config/clock.hpp"
+#include "config/error.hpp"
+
+namespace dwell::sync::ctl {
+
+// A CLI11 validator that parses with a dwell parser, so a flag and a YAML value read alike and a bad
+// one is a command-line error (exit 2) before anything is done.
+template <class Parse>
+CLI::Validator parsed_by(Parse parse, std::string what) {
+    return CLI::Validator(
+        [parse](std::string& text) -> std::string {
+            auto value = parse(text);
+            return value ? std::string{} : value.error().message;
+        },
+        std::move(what));
+}
+
+// TIME: RFC 3339 ("2026-12-01T06:00:00+09:00") or "@" and whole seconds since 1970 ("@1764536400").
+Result<config::WallTime> parse_time_argument(std::string_view text);
+
+// "20", "20/s" or "2.5/s": messages per second, more than 0 and at most 100000.
+Result<double> parse_rate(std::string_view text);
+
+// A fraction from 0 to 1 ("0.1").
+Result<double> parse_fraction(std::string_view text);
+
+// "12.3 MiB": one decimal from KiB up, for progress and listings.
+std::string human_size(std::uint64_t bytes);
+
+// Whether standard error is a terminal, where progress is redrawn in place.
+bool stderr_is_terminal();
+
+}  // namespace dwell::sync::ctl
