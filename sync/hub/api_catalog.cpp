@@ -447,17 +447,24 @@ awaitable<net::Reply> upload_asset(HubContext& hub, net::Exchange& exchange, net
         row->name = *name;
     } else {
         auto info = content::probe_media(file->path());
-        if (!info)
-            co_return net::error_reply(http::status::unsupported_media_type, "unsupported_media_type",
-                                       fmt::format("\"{}\" is not a video or image a screen can play: {}",
-                                                   *name, info.error().message));
+        if (!info) {
+            // The probe names the temporary file; the person knows the file by its own name.
+            std::string why = info.error().message;
+            const std::string temporary = file->path().string();
+            for (auto at = why.find(temporary); at != std::string::npos; at = why.find(temporary))
+                why.replace(at, temporary.size(), *name);
+            co_return net::error_reply(
+                http::status::unsupported_media_type, "unsupported_media_type",
+                fmt::format("\"{}\" is not a video or image a screen can play: {}", *name, why));
+        }
         if (auto done = file->install(hub.config.asset_dir / sha256); !done) co_return refuse(done.error());
         row = AssetRow{sha256,      *name,        size,           info->kind,     info->codec,
                        info->width, info->height, info->duration, hub.clock.now()};
         created = true;
     }
     auto stored_work = [row = *row](Batch& batch) -> Result<AssetRow> {
-        if (auto done = batch.store().put_asset(row); !done) return fail(std::move(done.error()));
+        if (auto done = batch.store().put_asset(row, batch.now()); !done)
+            return fail(std::move(done.error()));
         Catalog& next = batch.edit_catalog();
         AssetRow kept = row;
         if (const auto known = next.assets.find(row.sha256); known != next.assets.end())

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "content/crypto.hpp"
-#include "content/schedule.hpp"
 
 namespace dwell::sync::hub {
 namespace {
@@ -78,6 +77,9 @@ std::optional<Attribution> ChannelCodes::resolve(std::string_view code, config::
 }
 
 void Catalog::index() {
+    contexts.clear();
+    for (const auto& [id, screen] : screens)
+        contexts.emplace(id, content::ScreenContext::create_or_utc(screen));
     campaign_screens.clear();
     for (const auto& [id, campaign] : campaigns) campaign_screens[id] = targeted_screens(campaign.targets);
     codes.clear();
@@ -111,6 +113,13 @@ std::vector<const content::Campaign*> Catalog::interactive_at(std::string_view s
         if (campaign.join && in_window(campaign, now) && content::targets_screen(campaign.targets, *found))
             out.push_back(&campaign);
     return out;
+}
+
+bool Catalog::runs_at(std::string_view campaign_id, std::string_view screen_id, config::WallTime at) const {
+    const content::Campaign* found = campaign(campaign_id);
+    const auto context = contexts.find(screen_id);
+    if (!found || context == contexts.end()) return false;
+    return !content::ScheduleResolver{}.eligible(std::span{found, 1}, context->second, at).empty();
 }
 
 const Takeover* Catalog::takeover_for(std::string_view screen, config::WallTime now) const {

@@ -21,6 +21,7 @@
 #include "content/campaign.hpp"
 #include "content/join_code.hpp"
 #include "content/manifest.hpp"
+#include "content/schedule.hpp"
 #include "content/screen.hpp"
 #include "sync/hub/store.hpp"
 
@@ -87,6 +88,7 @@ struct Catalog {
     // Built by index() from the above.
     std::map<std::string, std::shared_ptr<const ChannelCodes>, std::less<>> codes;  // by channel id
     std::map<std::string, std::vector<std::string>, std::less<>> campaign_screens;  // targeted screen ids
+    std::map<std::string, content::ScreenContext, std::less<>> contexts;            // screens with their zone
 
     // Rebuilds the derived maps; call after changing screens, campaigns or slots.
     void index();
@@ -97,6 +99,9 @@ struct Catalog {
     // Interactive campaigns that a screen is showing now: targeted, with a join block, in their window.
     [[nodiscard]] std::vector<const content::Campaign*> interactive_at(std::string_view screen,
                                                                        config::WallTime now) const;
+    // Whether the campaign may play at the screen at `at`: its window and dayparts (in the
+    // screen's zone) contain it, as the screen's own schedule sees it.
+    [[nodiscard]] bool runs_at(std::string_view campaign, std::string_view screen, config::WallTime at) const;
     // The newest active takeover that targets the screen.
     [[nodiscard]] const Takeover* takeover_for(std::string_view screen, config::WallTime now) const;
 };

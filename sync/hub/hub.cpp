@@ -62,10 +62,10 @@ Result<std::shared_ptr<Catalog>> load_catalog(HubStore& store, const config::Hub
     for (auto& campaign : *campaigns) catalog->campaigns.emplace(campaign.id, std::move(campaign));
     auto assets = store.assets();
     if (!assets) return fail(std::move(assets.error()));
-    for (auto& asset : *assets) {  // oldest first, so a name ends on its newest upload
-        catalog->asset_names[asset.name] = asset.sha256;
-        catalog->assets.emplace(asset.sha256, std::move(asset));
-    }
+    for (auto& asset : *assets) catalog->assets.emplace(asset.sha256, std::move(asset));
+    auto names = store.asset_names();
+    if (!names) return fail(std::move(names.error()));
+    for (auto& [name, sha256] : *names) catalog->asset_names.emplace(name, std::move(sha256));
     auto secrets = store.join_secrets();
     if (!secrets) return fail(std::move(secrets.error()));
     for (const auto& channel : config.channels)

@@ -35,6 +35,7 @@ CREATE TABLE enrollment_codes (hash TEXT PRIMARY KEY,
 CREATE TABLE assets (sha256 TEXT PRIMARY KEY, name TEXT NOT NULL, size INTEGER NOT NULL, kind TEXT NOT NULL,
                      codec TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, duration_ms INTEGER,
                      created_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE asset_names (name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, named_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE campaigns (id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL,
                         updated_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE join_secrets (channel TEXT PRIMARY KEY, secret BLOB NOT NULL) WITHOUT ROWID;
@@ -221,14 +222,30 @@ class SqliteStore final : public HubStore {
         if (!done) return fail(std::move(done.error()));
         return out;
     }
-    Result<void> put_asset(const AssetRow& asset) override {
+    Result<void> put_asset(const AssetRow& asset, WallTime now) override {
         std::optional<std::int64_t> duration;
         if (asset.duration) duration = asset.duration->count();
-        return run(
+        auto stored = run(
             "INSERT INTO assets (sha256, name, size, kind, codec, width, height, duration_ms, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET name = excluded.name",
             asset.sha256, asset.name, asset.size, content::to_string(asset.kind), asset.codec, asset.width,
             asset.height, duration, ms(asset.created_at));
+        if (!stored) return stored;
+        return run(
+            "INSERT INTO asset_names (name, sha256, named_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET sha256 = excluded.sha256, named_at = excluded.named_at",
+            asset.name, asset.sha256, ms(now));
+    }
+    Result<std::map<std::string, std::string>> asset_names() override {
+        auto statement = query("SELECT name, sha256 FROM asset_names");
+        if (!statement) return fail(std::move(statement.error()));
+        std::map<std::string, std::string> out;
+        auto done = each(**statement, [&](Statement& row) -> Result<void> {
+            out.emplace(std::string{row.column_text(0)}, std::string{row.column_text(1)});
+            return {};
+        });
+        if (!done) return fail(std::move(done.error()));
+        return out;
     }
 
     Result<std::vector<content::Campaign>> campaigns() override {

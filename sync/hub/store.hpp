@@ -34,7 +34,7 @@ Result<Role> parse_role(std::string_view text);
 
 struct AssetRow {
     std::string sha256;
-    std::string name;  // the file name it was uploaded under, stored verbatim
+    std::string name;  // the file name it was last uploaded under, stored verbatim
     std::uint64_t size = 0;
     content::MediaKind kind = content::MediaKind::video;
     std::string codec;
@@ -140,7 +140,10 @@ class HubStore {
                                            std::optional<std::string_view> health) = 0;
 
     virtual Result<std::vector<AssetRow>> assets() = 0;
-    virtual Result<void> put_asset(const AssetRow& asset) = 0;
+    // Stores the asset (once per sha256) and points its file name at it: every name an asset was
+    // uploaded under keeps naming it, the newest upload of a name wins.
+    virtual Result<void> put_asset(const AssetRow& asset, WallTime now) = 0;
+    virtual Result<std::map<std::string, std::string>> asset_names() = 0;  // name → sha256
 
     virtual Result<std::vector<content::Campaign>> campaigns() = 0;
     virtual Result<void> put_campaign(const content::Campaign& campaign, WallTime now) = 0;

@@ -28,6 +28,18 @@ net::Reply json_ok(boost::json::value body) {
     return net::json_reply(http::status::ok, body);
 }
 
+// A code counts only while its campaign was on the screen's schedule: at the time it was sent, or
+// when the step it belongs to began (a code shown just before the campaign ended is still good).
+bool shown_then(const Catalog& catalog, const Attribution& found, config::WallTime at) {
+    if (catalog.runs_at(found.campaign, found.screen, at)) return true;
+    const content::Campaign* campaign = catalog.campaign(found.campaign);
+    if (!campaign || !campaign->join) return false;
+    const auto period = campaign->join->code.period;
+    const auto step_began =
+        config::WallTime{config::Duration{static_cast<std::int64_t>(found.step) * period.count()}};
+    return catalog.runs_at(found.campaign, found.screen, step_began);
+}
+
 }  // namespace
 
 std::string_view to_string(Outcome outcome) {
@@ -168,7 +180,8 @@ std::vector<WebhookService::Attempt> WebhookService::attribute(const Channel& ch
             }
             if (!code) {
                 attempt.planned = Outcome::not_a_join;
-            } else if (auto found = codes->second->resolve(*code, attempt.at)) {
+            } else if (auto found = codes->second->resolve(*code, attempt.at);
+                       found && shown_then(*catalog, *found, attempt.at)) {
                 attempt.planned = Outcome::joined;
                 attempt.attribution = std::move(*found);
             } else {
@@ -177,7 +190,10 @@ std::vector<WebhookService::Attempt> WebhookService::attribute(const Channel& ch
         } else {
             // No campaign offers this channel: nothing can be a join, but a code-shaped text is
             // still a wrong code, so guessing meets the rate limit here too.
-            const bool code_shaped = content::parse_join_message(message.text, 6).has_value();
+            bool code_shaped = false;
+            for (unsigned digits = content::JoinCodeSpace::min_digits;
+                 digits <= content::JoinCodeSpace::max_digits && !code_shaped; ++digits)
+                code_shaped = content::parse_join_message(message.text, digits).has_value();
             attempt.planned = code_shaped ? Outcome::wrong_code : Outcome::not_a_join;
         }
         attempts.push_back(std::move(attempt));
@@ -188,7 +204,9 @@ std::vector<WebhookService::Attempt> WebhookService::attribute(const Channel& ch
 boost::asio::awaitable<net::Reply> WebhookService::receive(ChannelKind kind, std::string_view channel_id,
                                                            std::optional<std::string_view> path_secret,
                                                            net::Exchange& exchange) {
-    const std::string metric_channel{channel_id.substr(0, 64)};
+    // Only configured channels become metric labels: a label per made-up URL would let anyone
+    // grow /metrics without bound.
+    const std::string metric_channel = m_channels.contains(channel_id) ? std::string{channel_id} : "unknown";
     const auto refuse = [&](std::string_view result, http::status status, std::string_view code,
                             std::string message) -> net::Reply {
         if (m_metrics) m_metrics->webhook(metric_channel, result);

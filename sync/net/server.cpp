@@ -310,6 +310,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
                 reply.set(http::field::allow, allow);
             }
             const bool keep = request.keep_alive() && !has_body;
+            m_body_unread = has_body;
             co_await respond(std::move(reply), "", keep, request.method() == http::verb::head);
             co_return keep;
         }
@@ -340,6 +341,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         }
 
         if (head.content_length() && *head.content_length() > limit) {
+            m_body_unread = true;
             co_await respond(too_large(limit), route.name, false, head_only);
             co_return false;
         }
@@ -357,12 +359,14 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
             StreamedBody body{m_stream, m_buffer, body_parser, m_options.request_timeout};
             reply = co_await invoke(*streamed, exchange, &body);
             body_complete = body_parser.is_done();
+            m_body_unread = !body_complete;
         } else {
             http::request_parser<http::string_body> body_parser{std::move(head)};
             body_parser.body_limit(limit);
             m_stream.tcp().expires_after(m_options.request_timeout);
             auto [error, _] = co_await http::async_read(m_stream, m_buffer, body_parser, nothrow);
             if (error == http::error::body_limit) {
+                m_body_unread = true;
                 co_await respond(too_large(limit), route.name, false, head_only);
                 co_return false;
             }
@@ -452,7 +456,25 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
             co_await m_stream.async_shutdown(nothrow);
         }
         m_stream.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (m_body_unread && !m_stream.is_tls()) co_await drain();
         m_stream.tcp().close();
+    }
+
+    // A refusal sent before the body was read (413, 404, 401 on an upload) reaches a client that
+    // writes its whole body before reading only if the connection is not reset under it: closing
+    // with unread bytes does that. So the rest of the body is read and dropped first, for a
+    // bounded time and size.
+    asio::awaitable<void> drain() {
+        constexpr std::uint64_t max_drained = 64ULL << 20;
+        const auto until = std::chrono::steady_clock::now() + std::chrono::seconds{2};
+        std::array<char, 16 * 1024> scratch{};
+        std::uint64_t drained = 0;
+        while (drained < max_drained && std::chrono::steady_clock::now() < until) {
+            m_stream.tcp().expires_at(until);
+            auto [error, read] = co_await m_stream.tcp().async_read_some(asio::buffer(scratch), nothrow);
+            if (error) break;
+            drained += read;
+        }
     }
 
     Server& m_server;
@@ -465,7 +487,8 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
     beast::flat_buffer m_buffer;
     // Used on the strand only.
     bool m_idle = false;
-    bool m_moved = false;  // the stream went to a WebSocket
+    bool m_moved = false;        // the stream went to a WebSocket
+    bool m_body_unread = false;  // answered before the request's body was read
     std::shared_ptr<WebSocketChannel> m_websocket;
 };
 
