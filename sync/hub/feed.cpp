@@ -34,6 +34,7 @@ class FeedSession final : public net::WebSocketHandler, public std::enable_share
         if (m_feed.m_metrics) m_feed.m_metrics->feed_sessions(+1);
         const std::uint64_t upto = m_feed.attach(shared_from_this());
         catch_up(upto);
+        m_channel->send(wire(m_feed.snapshot(m_screen, upto)));
         m_last_sent = upto;
     }
 
@@ -45,6 +46,17 @@ class FeedSession final : public net::WebSocketHandler, public std::enable_share
         m_feed.detach(this);
         if (m_feed.m_metrics) m_feed.m_metrics->feed_sessions(-1);
         m_channel.reset();
+    }
+
+    // A campaign's current totals, as state after the last event sent.
+    void deliver_counter(std::string campaign) {
+        boost::asio::post(m_channel->executor(), [self = shared_from_this(), campaign = std::move(campaign)] {
+            if (!self->m_channel) return;
+            const auto counts = self->m_feed.m_totals.get(campaign, self->m_screen);
+            const content::LiveEvent event{self->m_last_sent, self->m_feed.m_clock.now(),
+                                           content::CounterEvent{campaign, counts.screen, counts.campaign}};
+            self->m_channel->send(wire(event));
+        });
     }
 
     // From the writer thread: hands the event to the session's strand.
@@ -59,18 +71,17 @@ class FeedSession final : public net::WebSocketHandler, public std::enable_share
     }
 
   private:
-    // Everything after m_after up to `upto`, from the events table, or a snapshot when the
-    // table cannot fill the gap.
+    // The history after m_after up to `upto`, from the events table, when the table still has
+    // all of it; the snapshot that follows brings the state either way.
     void catch_up(std::uint64_t upto) {
-        if (m_after && *m_after == upto) return;
-        if (m_after && *m_after < upto) {
-            if (auto events = missed(*m_after, upto)) {
-                for (auto& json : *events)
-                    m_channel->send(std::make_shared<const std::string>(std::move(json)));
-                return;
-            }
+        if (!m_after || *m_after >= upto) return;
+        auto events = missed(*m_after, upto);
+        if (!events) {
+            log()->info("screen {} asked for events after {} that are no longer kept; it gets a snapshot",
+                        m_screen, *m_after);
+            return;
         }
-        m_channel->send(wire(m_feed.snapshot(m_screen, upto)));
+        for (auto& json : *events) m_channel->send(std::make_shared<const std::string>(std::move(json)));
     }
 
     std::optional<std::vector<std::string>> missed(std::uint64_t after, std::uint64_t upto) {
@@ -95,8 +106,13 @@ class FeedSession final : public net::WebSocketHandler, public std::enable_share
 };
 
 Feed::Feed(StorePool& readers, CatalogHolder& catalog, JoinTotals& totals, const config::Clock& clock,
-           Metrics* metrics)
-    : m_readers(readers), m_catalog(catalog), m_totals(totals), m_clock(clock), m_metrics(metrics) {}
+           Metrics* metrics, FeedOptions options)
+    : m_readers(readers),
+      m_catalog(catalog),
+      m_totals(totals),
+      m_clock(clock),
+      m_metrics(metrics),
+      m_options(options) {}
 
 void Feed::set_seqs(const std::map<std::string, std::uint64_t>& seqs) {
     std::lock_guard lock(m_mutex);
@@ -106,10 +122,41 @@ void Feed::set_seqs(const std::map<std::string, std::uint64_t>& seqs) {
 void Feed::publish(std::span<const EmittedEvent> events) {
     std::lock_guard lock(m_mutex);
     for (const EmittedEvent& event : events) {
-        m_seqs[event.screen] = event.seq;
+        auto& last = m_seqs[event.screen];
+        last = std::max(last, event.seq);
         const auto found = m_sessions.find(event.screen);
         if (found == m_sessions.end()) continue;
         for (const auto& session : found->second) session->deliver(event);
+    }
+}
+
+void Feed::recounted(std::span<const std::string> campaigns) {
+    std::lock_guard lock(m_mutex);
+    m_recounted.insert(campaigns.begin(), campaigns.end());
+}
+
+void Feed::send_counters() {
+    const auto catalog = m_catalog.get();
+    const auto now = m_clock.now();
+    std::lock_guard lock(m_mutex);
+    for (const std::string& campaign : m_recounted) {
+        const auto screens = catalog->campaign_screens.find(campaign);
+        if (screens == catalog->campaign_screens.end()) continue;
+        for (const std::string& screen : screens->second)
+            if (m_sessions.contains(screen) && catalog->runs_at(campaign, screen, now))
+                m_counters_due[screen].insert(campaign);
+    }
+    m_recounted.clear();
+    for (auto due = m_counters_due.begin(); due != m_counters_due.end();) {
+        const auto sessions = m_sessions.find(due->first);
+        if (sessions == m_sessions.end()) {  // gone: its next connection starts with a snapshot
+            due = m_counters_due.erase(due);
+            continue;
+        }
+        const std::string campaign = *due->second.begin();
+        due->second.erase(due->second.begin());
+        for (const auto& session : sessions->second) session->deliver_counter(campaign);
+        due = due->second.empty() ? m_counters_due.erase(due) : std::next(due);
     }
 }
 

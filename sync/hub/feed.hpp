@@ -1,7 +1,13 @@
-// The live feed: one WebSocket per screen (GET /v1/devices/{id}/feed?after=SEQ). Committed events
-// reach every connected session of their screen in seq order; a session that connects with
-// after=SEQ first gets what it missed from the events table, and one that cannot be caught up
-// (no after, events already pruned, or a seq the hub never issued) gets a `snapshot` instead.
+// The live feed: one WebSocket per screen (GET /v1/devices/{id}/feed?after=SEQ).
+//
+// History and state travel differently. History (join, takeover, takeover_end, manifest) is
+// stored with a per-screen seq and reaches every connected session in seq order; a session that
+// connects with after=SEQ first gets what it missed from the events table. State (counter,
+// snapshot) is sent, not stored: a `counter` carries a campaign's totals at most once per
+// interval to each connected screen showing it, and every connection starts with, or after its
+// catch-up ends with, a `snapshot` of the screen's counters and takeover. State events carry the
+// seq of the last history event before them, so seqs never go back and resuming stays exact; a
+// screen that was away learns the totals from its snapshot instead of from every counter it missed.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,16 +33,27 @@ namespace dwell::sync::hub {
 class Metrics;
 class FeedSession;
 
+struct FeedOptions {
+    std::chrono::milliseconds counter_interval{250};  // at most one counter per screen this often
+};
+
 class Feed final : public EventSink {
   public:
     Feed(StorePool& readers, CatalogHolder& catalog, JoinTotals& totals, const config::Clock& clock,
-         Metrics* metrics);
+         Metrics* metrics, FeedOptions options = {});
+
+    [[nodiscard]] const FeedOptions& options() const { return m_options; }
 
     // The last committed seq of every screen, before any session connects.
     void set_seqs(const std::map<std::string, std::uint64_t>& seqs);
 
     // EventSink: called by the writer after each commit.
     void publish(std::span<const EmittedEvent> events) override;
+    void recounted(std::span<const std::string> campaigns) override;
+
+    // Sends the counters that are due, one per connected screen at most: call it every
+    // counter_interval. A screen showing several recounted campaigns gets them in turns.
+    void send_counters();
 
     // The WebSocket handler for one connection of a screen; `after` absent asks for a snapshot.
     std::shared_ptr<net::WebSocketHandler> session(std::string screen, std::optional<std::uint64_t> after);
@@ -58,10 +76,13 @@ class Feed final : public EventSink {
     JoinTotals& m_totals;
     const config::Clock& m_clock;
     Metrics* m_metrics;
+    FeedOptions m_options;
 
-    mutable std::mutex m_mutex;  // guards m_sessions and m_seqs
+    mutable std::mutex m_mutex;  // guards the fields below
     std::unordered_map<std::string, std::vector<std::shared_ptr<FeedSession>>> m_sessions;
     std::unordered_map<std::string, std::uint64_t> m_seqs;
+    std::set<std::string> m_recounted;                            // since the last send_counters
+    std::map<std::string, std::set<std::string>> m_counters_due;  // screen → campaigns
 };
 
 }  // namespace dwell::sync::hub

@@ -154,6 +154,7 @@ Result<std::unique_ptr<Hub>> Hub::create(config::HubConfig config, const config:
                                         *hub->m_metrics, api});
     add_routes(*hub->m_router, *hub->m_context);
     hub->m_sweeper = std::make_unique<boost::asio::steady_timer>(hub->m_server->context());
+    hub->m_counter_clock = std::make_unique<boost::asio::steady_timer>(hub->m_server->context());
     return hub;
 }
 
@@ -165,6 +166,16 @@ void Hub::start() {
     m_writer->start();
     m_server->start();
     start_sweeping();
+    start_counting();
+}
+
+void Hub::start_counting() {
+    m_counter_clock->expires_after(m_feed->options().counter_interval);
+    m_counter_clock->async_wait([this](const boost::system::error_code& error) {
+        if (error) return;
+        m_feed->send_counters();
+        start_counting();
+    });
 }
 
 // People blocked for wrong codes are forgotten once their block and window have passed.

@@ -32,6 +32,7 @@ class Hub {
   private:
     Hub() = default;
     void start_sweeping();
+    void start_counting();
 
     config::HubConfig m_config;
     std::unique_ptr<HubDatabase> m_database;
@@ -47,6 +48,7 @@ class Hub {
     std::shared_ptr<net::Router> m_router;
     std::unique_ptr<net::Server> m_server;  // last: stopped and destroyed before what it reaches
     std::unique_ptr<boost::asio::steady_timer> m_sweeper;
+    std::unique_ptr<boost::asio::steady_timer> m_counter_clock;
     bool m_stopped = false;
 };
 

@@ -25,7 +25,8 @@ CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NO
                          created_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE screens (id TEXT PRIMARY KEY, station TEXT NOT NULL, line TEXT NOT NULL, body TEXT NOT NULL,
                       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-                      last_seen INTEGER, health TEXT, last_seq INTEGER NOT NULL DEFAULT 0);
+                      last_seen INTEGER, health TEXT);
+CREATE TABLE feed_seqs (screen TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE device_tokens (hash TEXT PRIMARY KEY, screen TEXT NOT NULL REFERENCES screens(id) ON DELETE CASCADE,
                             created_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX device_tokens_by_screen ON device_tokens(screen);
@@ -390,10 +391,16 @@ class SqliteStore final : public HubStore {
                    json);
     }
     Result<void> set_last_seq(std::string_view screen, std::uint64_t seq) override {
-        return run("UPDATE screens SET last_seq = ? WHERE id = ?", seq, screen);
+        return run(
+            "INSERT INTO feed_seqs (screen, seq) VALUES (?, ?) "
+            "ON CONFLICT(screen) DO UPDATE SET seq = max(seq, excluded.seq)",
+            screen, seq);
     }
     Result<std::map<std::string, std::uint64_t>> last_seqs() override {
-        auto statement = query("SELECT id, last_seq FROM screens");
+        // The newest stored event of each screen, or the seq kept when its events were pruned.
+        auto statement = query(
+            "SELECT s.id, max(coalesce((SELECT max(seq) FROM events WHERE screen = s.id), 0), "
+            "coalesce((SELECT seq FROM feed_seqs WHERE screen = s.id), 0)) FROM screens s");
         if (!statement) return fail(std::move(statement.error()));
         std::map<std::string, std::uint64_t> out;
         auto done = each(**statement, [&](Statement& row) -> Result<void> {

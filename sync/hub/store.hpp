@@ -172,6 +172,7 @@ class HubStore {
     // ---- live events, per screen in seq order ----
     virtual Result<void> insert_event(std::string_view screen, std::uint64_t seq, WallTime at,
                                       std::string_view json) = 0;
+    // A screen's seq is its newest stored event's; this keeps it apart for when events are pruned.
     virtual Result<void> set_last_seq(std::string_view screen, std::uint64_t seq) = 0;
     virtual Result<std::map<std::string, std::uint64_t>> last_seqs() = 0;
     // The JSON of the events with after < seq <= upto, in seq order.

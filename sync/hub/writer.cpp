@@ -50,8 +50,8 @@ Result<std::uint64_t> Batch::emit(const std::string& screen, content::LiveEventB
     auto json = std::make_shared<const std::string>(boost::json::serialize(content::to_json(event)));
     if (auto done = m_store.insert_event(screen, event.seq, m_now, *json); !done)
         return fail(std::move(done.error()));
-    if (auto done = m_store.set_last_seq(screen, event.seq); !done) return fail(std::move(done.error()));
     last = event.seq;
+    m_sequenced.insert(screen);
     m_events.push_back(EmittedEvent{screen, event.seq, std::move(json)});
     return event.seq;
 }
@@ -61,7 +61,7 @@ std::pair<std::uint64_t, std::uint64_t> Batch::count_join(const std::string& cam
     auto& counts = m_writer.m_counts[campaign];
     const std::uint64_t at_screen = ++counts.screens[screen];
     ++counts.total;
-    m_counted.insert(campaign);
+    m_counted[campaign].insert(screen);
     return {at_screen, counts.total};
 }
 
@@ -108,7 +108,7 @@ Writer::~Writer() {
 
 void Writer::start() {
     if (m_thread.joinable()) return;
-    m_last_counters = m_last_prune = std::chrono::steady_clock::now();
+    m_last_prune = std::chrono::steady_clock::now();
     m_thread = std::thread([this] { run(); });
 }
 
@@ -145,8 +145,7 @@ void Writer::run() {
         {
             std::unique_lock lock(m_mutex);
             // Counters that are due wake the writer even when no job comes.
-            const auto deadline = m_counter_due.empty() ? m_last_prune + m_options.prune_interval
-                                                        : m_last_counters + m_options.counter_interval;
+            const auto deadline = m_last_prune + m_options.prune_interval;
             m_wake.wait_until(lock, deadline, [this] { return m_stopping || !m_queue.empty(); });
             if (m_stopping && m_queue.empty()) break;
             const std::size_t take = std::min(m_queue.size(), m_options.max_batch);
@@ -162,10 +161,8 @@ void Writer::run() {
 
 void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
     const auto started = std::chrono::steady_clock::now();
-    const bool counters_due =
-        !m_counter_due.empty() && started - m_last_counters >= m_options.counter_interval;
     const bool prune_due = started - m_last_prune >= m_options.prune_interval;
-    if (jobs.empty() && !counters_due && !prune_due) return;
+    if (jobs.empty() && !prune_due) return;
 
     Batch batch{*this, *m_store, m_clock.now(), m_catalog.get()};
     std::vector<std::optional<Error>> refused(jobs.size());
@@ -179,18 +176,10 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
         else
             refused[i] = std::move(applied.error());
     }
-    if (!failure && counters_due) {
-        if (auto done = emit_counters(batch); !done) failure = std::move(done.error());
-        m_last_counters = started;
-    }
     if (!failure && prune_due) {
         if (auto done = prune(batch); !done) failure = std::move(done.error());
         m_last_prune = started;
     }
-    // Each screen's newest seq is kept once per batch, however many events it got.
-    for (auto screen = batch.m_sequenced.begin(); !failure && screen != batch.m_sequenced.end(); ++screen)
-        if (auto done = m_store->set_last_seq(*screen, m_seqs[*screen]); !done)
-            failure = std::move(done.error());
     if (!failure)
         if (auto committed = m_store->commit(); !committed) failure = std::move(committed.error());
 
@@ -208,41 +197,29 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
     }
 
     if (batch.m_edited) m_catalog.set(std::move(batch.m_edited));
-    for (const std::string& campaign : batch.m_counted) {
+    for (const auto& [campaign, screens] : batch.m_counted) {
         const auto& counts = m_counts[campaign];
-        m_totals.set(campaign, counts.total, counts.screens);
-        const auto screens = batch.catalog().campaign_screens.find(campaign);
-        if (screens == batch.catalog().campaign_screens.end()) continue;
-        for (const std::string& screen : screens->second) m_counter_due[screen].insert(campaign);
+        std::map<std::string, std::uint64_t> changed;
+        for (const std::string& screen : screens) changed.emplace(screen, counts.screens.at(screen));
+        m_totals.set(campaign, counts.total, changed);
     }
+    m_unpersisted_seqs.insert(batch.m_sequenced.begin(), batch.m_sequenced.end());
     m_sink.publish(batch.m_events);
+    if (!batch.m_counted.empty()) {
+        std::vector<std::string> counted;
+        for (const auto& [campaign, screens] : batch.m_counted) counted.push_back(campaign);
+        m_sink.recounted(counted);
+    }
     for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->finish(refused[i] ? &*refused[i] : nullptr);
 }
 
-Result<void> Writer::emit_counters(Batch& batch) {
-    // One counter event per screen per interval: a screen showing several interactive campaigns
-    // gets their totals in turns, the rest waiting for the next interval.
-    for (auto it = m_counter_due.begin(); it != m_counter_due.end();) {
-        auto& [screen, campaigns] = *it;
-        const std::string campaign = *campaigns.begin();
-        campaigns.erase(campaigns.begin());
-        const content::Campaign* known = batch.catalog().campaign(campaign);
-        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(batch.now());
-        const bool showing =
-            known && known->join && known->window.start.utc <= now && now < known->window.end.utc;
-        if (showing && batch.catalog().screen(screen)) {
-            const auto& counts = m_counts[campaign];
-            const auto at_screen = counts.screens.find(screen);
-            content::CounterEvent counter{campaign, at_screen == counts.screens.end() ? 0 : at_screen->second,
-                                          counts.total};
-            if (auto seq = batch.emit(screen, std::move(counter)); !seq) return fail(std::move(seq.error()));
-        }
-        it = campaigns.empty() ? m_counter_due.erase(it) : std::next(it);
-    }
-    return {};
-}
-
 Result<void> Writer::prune(Batch& batch) {
+    // A screen's seq lives in its newest stored event; before events go, the seqs are kept apart,
+    // so numbering continues after a screen was quiet for longer than the retention.
+    for (const std::string& screen : m_unpersisted_seqs)
+        if (auto done = batch.store().set_last_seq(screen, m_seqs[screen]); !done)
+            return fail(std::move(done.error()));
+    m_unpersisted_seqs.clear();  // on a failed batch, load_state() reads them back from the events
     auto events = batch.store().prune_events(batch.now() - m_options.event_retention);
     if (!events) return fail(std::move(events.error()));
     auto webhooks = batch.store().prune_webhook_events(batch.now());

@@ -4,8 +4,7 @@
 // one fsync covers every change that arrived while the previous batch was being written.
 //
 // The writer also numbers live events (a strict per-screen seq, stored with the event in the same
-// transaction), keeps join counts, and turns changed counts into `counter` events at most four
-// times a second per screen.
+// transaction) and keeps join counts, telling the feed which campaigns' totals moved.
 #pragma once
 
 #include <chrono>
@@ -43,7 +42,6 @@ class Metrics;
 struct WriterOptions {
     std::size_t max_batch = 4096;       // jobs in one transaction
     std::size_t queue_limit = 200'000;  // jobs waiting; more are refused (the caller answers 503)
-    std::chrono::milliseconds counter_interval{250};
     std::chrono::milliseconds prune_interval{60'000};
     config::Duration event_retention = std::chrono::hours{24};
 };
@@ -60,6 +58,8 @@ class EventSink {
   public:
     virtual ~EventSink() = default;
     virtual void publish(std::span<const EmittedEvent> events) = 0;
+    // The join totals of these campaigns changed in the last commit (JoinTotals has the new ones).
+    virtual void recounted(std::span<const std::string> campaigns) = 0;
 };
 
 // Join totals as last committed, readable from any thread (for snapshots).
@@ -111,8 +111,8 @@ class Batch {
     std::shared_ptr<const Catalog> m_catalog;
     std::shared_ptr<Catalog> m_edited;  // == m_catalog once edited
     std::vector<EmittedEvent> m_events;
-    std::set<std::string> m_counted;    // campaigns whose totals changed
-    std::set<std::string> m_sequenced;  // screens that got events
+    std::map<std::string, std::set<std::string>> m_counted;  // campaign → screens whose joins grew
+    std::set<std::string> m_sequenced;                       // screens that got events
 };
 
 class Job {
@@ -211,7 +211,6 @@ class Writer {
     Result<void> load_state();
     void run();
     void run_batch(std::vector<std::unique_ptr<Job>> jobs);
-    Result<void> emit_counters(Batch& batch);
     Result<void> prune(Batch& batch);
 
     std::unique_ptr<HubStore> m_store;
@@ -234,10 +233,9 @@ class Writer {
         std::uint64_t total = 0;
         std::map<std::string, std::uint64_t> screens;
     };
-    std::map<std::string, std::uint64_t, std::less<>> m_seqs;                 // last seq per screen
-    std::map<std::string, CampaignCount, std::less<>> m_counts;               // joins per campaign and screen
-    std::map<std::string, std::set<std::string>, std::less<>> m_counter_due;  // screen → campaigns
-    std::chrono::steady_clock::time_point m_last_counters{};
+    std::map<std::string, std::uint64_t, std::less<>> m_seqs;    // last seq per screen
+    std::map<std::string, CampaignCount, std::less<>> m_counts;  // joins per campaign and screen
+    std::set<std::string> m_unpersisted_seqs;  // screens whose seq is only in their newest event
     std::chrono::steady_clock::time_point m_last_prune{};
 };
 

@@ -392,16 +392,21 @@ struct WriterFigures {
     }
 };
 
-WriterFigures writer_figures(Api& api) {
+double metric(Api& api, std::string_view name) {
     auto response = api.client().request(http::verb::get, "/metrics");
     if (!response) throw std::runtime_error("/metrics: " + response.error().message);
     const std::string& text = response->body();
-    const auto value = [&](std::string_view name) {
-        const auto at = text.find("\n" + std::string{name} + " ");
-        return at == std::string::npos ? 0.0 : std::stod(text.substr(at + name.size() + 2));
-    };
-    return {value("dwell_hub_commit_batch_size_count"), value("dwell_hub_commit_batch_size_sum"),
-            value("dwell_hub_commit_seconds_sum")};
+    const auto at = text.find("\n" + std::string{name} + " ");
+    return at == std::string::npos ? 0.0 : std::stod(text.substr(at + name.size() + 2));
+}
+
+double feed_connections(Api& api) {
+    return metric(api, "dwell_hub_feed_connections");
+}
+
+WriterFigures writer_figures(Api& api) {
+    return {metric(api, "dwell_hub_commit_batch_size_count"), metric(api, "dwell_hub_commit_batch_size_sum"),
+            metric(api, "dwell_hub_commit_seconds_sum")};
 }
 
 Options parse_options(int argc, char** argv) {
@@ -472,41 +477,46 @@ int main(int argc, char** argv) try {
     add_campaign(api, hub.folder());
     std::vector<Row> rows;
 
-    // Fan-out and memory first, with every screen's feed open.
+    // Fan-out and memory first, with every screen's feed open; the feeds close before ingestion.
     const double idle_rss = hub.rss_mib();
-    Feeds feeds;
-    asio::io_context feed_context{1};
-    const tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), hub.port()};
-    for (std::size_t i = 0; i < fleet.screens.size(); ++i)
-        asio::co_spawn(feed_context, feed_client(endpoint, fleet.screens[i], fleet.tokens[i], feeds),
-                       asio::detached);
-    std::thread feed_thread{[&feed_context] { feed_context.run(); }};
-    // Stops the feeds and their thread however this scope ends.
-    struct FeedsStopper {
-        asio::io_context& context;
-        std::thread& thread;
-        ~FeedsStopper() {
-            context.stop();
-            if (thread.joinable()) thread.join();
-        }
-    } stopper{feed_context, feed_thread};
-    const auto connect_deadline = Clock::now() + 120s;
-    while (feeds.open.load() + feeds.failed.load() < options.screens && Clock::now() < connect_deadline)
-        std::this_thread::sleep_for(10ms);
-    if (feeds.failed.load() > 0 || feeds.open.load() < options.screens)
-        throw std::runtime_error(fmt::format("only {} of {} feeds connected ({} failed); the hub's log:\n{}",
-                                             feeds.open.load(), options.screens, feeds.failed.load(),
-                                             hub.log()));
-    const double connected_rss = hub.rss_mib();
-    std::printf("%d feeds connected; fan-out: %d rounds of takeover start and end to all, then to one\n",
-                options.screens, options.rounds);
-    std::fflush(stdout);
-    const Delivery all = fan_out(api, feeds, R"({"all":true})", fleet.screens.size(), options.rounds);
-    const Delivery one =
-        fan_out(api, feeds, fmt::format(R"({{"screens":["{}"]}})", fleet.screens.front()), 1, options.rounds);
-    const double peak_rss = std::max(connected_rss, hub.rss_mib());
-    feed_context.stop();
-    feed_thread.join();
+    double connected_rss = 0;
+    double peak_rss = 0;
+    Delivery all;
+    Delivery one;
+    {
+        Feeds feeds;
+        asio::io_context feed_context{1};
+        const tcp::endpoint endpoint{asio::ip::make_address("127.0.0.1"), hub.port()};
+        for (std::size_t i = 0; i < fleet.screens.size(); ++i)
+            asio::co_spawn(feed_context, feed_client(endpoint, fleet.screens[i], fleet.tokens[i], feeds),
+                           asio::detached);
+        std::thread feed_thread{[&feed_context] { feed_context.run(); }};
+        // Stops the feeds and their thread however this scope ends.
+        struct FeedsStopper {
+            asio::io_context& context;
+            std::thread& thread;
+            ~FeedsStopper() {
+                context.stop();
+                if (thread.joinable()) thread.join();
+            }
+        } stopper{feed_context, feed_thread};
+        const auto connect_deadline = Clock::now() + 120s;
+        while (feeds.open.load() + feeds.failed.load() < options.screens && Clock::now() < connect_deadline)
+            std::this_thread::sleep_for(10ms);
+        if (feeds.failed.load() > 0 || feeds.open.load() < options.screens)
+            throw std::runtime_error(
+                fmt::format("only {} of {} feeds connected ({} failed); the hub's log:\n{}",
+                            feeds.open.load(), options.screens, feeds.failed.load(), hub.log()));
+        connected_rss = hub.rss_mib();
+        std::printf("%d feeds connected; fan-out: %d rounds of takeover start and end to all, then to one\n",
+                    options.screens, options.rounds);
+        std::fflush(stdout);
+        all = fan_out(api, feeds, R"({"all":true})", fleet.screens.size(), options.rounds);
+        one = fan_out(api, feeds, fmt::format(R"({{"screens":["{}"]}})", fleet.screens.front()), 1,
+                      options.rounds);
+        peak_rss = std::max(connected_rss, hub.rss_mib());
+    }  // the feeds' sockets close with their io_context
+    for (int i = 0; i < 1000 && feed_connections(api) > 0; ++i) std::this_thread::sleep_for(10ms);
     std::printf("feeds closed\n");
 
     // Ingestion: the HTTP floor, then signed joins.

@@ -119,6 +119,7 @@ BENCHMARK(BM_VerifyReadAttribute);
 class NullSink final : public EventSink {
   public:
     void publish(std::span<const EmittedEvent>) override {}
+    void recounted(std::span<const std::string>) override {}
 };
 
 std::filesystem::path scratch_database(std::string_view name) {

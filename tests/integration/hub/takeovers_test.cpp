@@ -25,6 +25,10 @@ class TakeoverTest : public HubTest {
         auto feed = std::make_unique<FeedClient>(m_hub.port(), screen, m_devices.at(std::string{screen}),
                                                  status.body.at("last_seq").to_number<std::uint64_t>());
         if (feed->refused_status() != 0) throw std::runtime_error(feed->refused_body());
+        // Every connection opens with the screen's current state.
+        const auto opening = feed->next();
+        if (!opening || event_type(*opening) != "snapshot")
+            throw std::runtime_error("a connection did not open with a snapshot");
         return feed;
     }
 
