@@ -6,13 +6,11 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -90,18 +88,6 @@ struct Progress {
 constexpr std::array<std::string_view, 16> names{
     "김민준", "이서연", "박지호",     "최수아",    "정예준",     "강하은",     "조도윤",   "윤지우",
     "장서준", "임하린", "Jason Park", "Emily Kim", "Daniel Lee", "Sofia Choi", "Min Jung", "Alex Han"};
-
-Result<std::string> read_secret(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return fail(Errc::not_found, "cannot read the secret file {}", file.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string secret = text.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' '))
-        secret.pop_back();
-    if (secret.empty()) return fail(Errc::invalid_input, "the secret file {} is empty", file.string());
-    return secret;
-}
 
 Outcome<std::vector<JoinSlot>> read_slots(const json::value& answer, std::string_view channel) {
     const json::array* slots = array_of(answer, "slots");
@@ -276,7 +262,7 @@ Outcome<> simulate(const GlobalOptions& global, const SimulateOptions& options) 
         return usage_error("{} has no channel {}; its channels are {}", options.hub_config, options.channel,
                            ids.empty() ? "none" : join_list(ids));
     }
-    auto secret = read_secret(channel->secret_file);
+    auto secret = messenger::read_secret_file(channel->secret_file);
     if (!secret) return usage_error("channel {}: {}", channel->id, secret.error().message);
 
     auto hub = HubClient::open(global);

@@ -655,6 +655,10 @@ class SqliteDatabase final : public HubDatabase {
         if (!db) return fail(std::move(db.error()));
         if (auto done = (*db)->exec("PRAGMA wal_autocheckpoint = 0"); !done)
             return fail(std::move(done.error()));
+        // Joins, events and webhook ids are keyed by values that land all over their B-trees; with
+        // SQLite's default 2 MB cache most inserts would read their page back from the WAL first.
+        if (auto done = (*db)->exec("PRAGMA cache_size = -65536"); !done)
+            return fail(std::move(done.error()));
         auto checkpoints = open();
         if (!checkpoints) return fail(std::move(checkpoints.error()));
         // The WAL file is cut back to this size after a checkpoint, so a burst does not keep its disk.

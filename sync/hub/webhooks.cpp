@@ -1,8 +1,6 @@
 #include "sync/hub/webhooks.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -90,18 +88,6 @@ std::size_t WrongCodeLimiter::tracked() const {
 
 // ---- WebhookService ------------------------------------------------------------------------
 
-Result<std::string> read_secret_file(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return fail(Errc::not_found, "cannot read the secret file {}", file.string());
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string secret = text.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' '))
-        secret.pop_back();
-    if (secret.empty()) return fail(Errc::invalid_input, "the secret file {} is empty", file.string());
-    return secret;
-}
-
 WebhookService::WebhookService(std::map<std::string, Channel, std::less<>> channels,
                                messenger::PersonIds people, Writer& writer, CatalogHolder& catalog,
                                const config::Clock& clock, Metrics* metrics, WebhookOptions options)
@@ -120,12 +106,12 @@ Result<std::unique_ptr<WebhookService>> WebhookService::create(const config::Hub
                                                                WebhookOptions options) {
     std::map<std::string, Channel, std::less<>> channels;
     for (const config::ChannelConfig& channel : config.channels) {
-        auto secret = read_secret_file(channel.secret_file);
+        auto secret = messenger::read_secret_file(channel.secret_file);
         if (!secret)
             return fail(std::move(secret.error()).with_context(fmt::format("channel {}", channel.id)));
         std::optional<std::string> verify_token;
         if (channel.verify_token_file) {
-            auto token = read_secret_file(*channel.verify_token_file);
+            auto token = messenger::read_secret_file(*channel.verify_token_file);
             if (!token)
                 return fail(std::move(token.error()).with_context(fmt::format("channel {}", channel.id)));
             verify_token = std::move(*token);

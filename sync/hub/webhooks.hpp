@@ -152,7 +152,4 @@ class WebhookService {
     WrongCodeLimiter m_limiter;
 };
 
-// Reads a secret file: its content without the trailing newline an editor adds.
-Result<std::string> read_secret_file(const std::filesystem::path& file);
-
 }  // namespace dwell::sync::hub

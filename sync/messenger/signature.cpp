@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include <openssl/core_names.h>
@@ -271,6 +273,18 @@ Result<std::string> whatsapp_handshake(const QueryParams& query, std::string_vie
                     max_challenge);
     }
     return std::string{*challenge};
+}
+
+Result<std::string> read_secret_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(Errc::not_found, "cannot read the secret file {}", file.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' '))
+        secret.pop_back();
+    if (secret.empty()) return fail(Errc::invalid_input, "the secret file {} is empty", file.string());
+    return secret;
 }
 
 }  // namespace dwell::sync::messenger

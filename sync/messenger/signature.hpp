@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -97,5 +98,8 @@ Headers sign_webhook(ChannelKind kind, std::string_view secret, std::string_view
 // missing token → Errc::unauthorized; another mode, a missing or odd challenge, or a repeated
 // parameter → Errc::invalid_input.
 Result<std::string> whatsapp_handshake(const QueryParams& query, std::string_view verify_token);
+
+// Reads a channel's secret file: its content without the trailing newline an editor adds.
+Result<std::string> read_secret_file(const std::filesystem::path& file);
 
 }  // namespace dwell::sync::messenger

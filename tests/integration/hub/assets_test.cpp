@@ -28,17 +28,9 @@ class AssetTest : public HubTest {
     AssetTest() : HubTest(HubSetup{"limits: { upload: 1MiB }"}) {}
 
     JsonResponse upload(const std::filesystem::path& file, std::string_view query) {
-        auto response = m_client->upload(http::verb::post, fmt::format("/v1/assets?{}", query), file,
-                                         "application/octet-stream", bearer(m_hub.marketer_token()));
-        if (!response) throw std::runtime_error(response.error().message);
-        JsonResponse out;
-        out.status = response->result_int();
-        out.text = response->body();
-        boost::system::error_code error;
-        out.body = boost::json::parse(out.text, error);
-        if (error) out.body = nullptr;
-        out.raw = std::move(*response);
-        return out;
+        return JsonResponse::from(m_client->upload(http::verb::post, fmt::format("/v1/assets?{}", query),
+                                                   file, "application/octet-stream",
+                                                   bearer(m_hub.marketer_token())));
     }
 
     boost::json::array listed() {

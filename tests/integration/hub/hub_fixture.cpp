@@ -51,20 +51,32 @@ const TempDir& shared_media() {
 
 }  // namespace
 
-std::string JsonResponse::error_code() const {
+std::string JsonResponse::error_field(std::string_view name) const {
     if (!body.is_object()) return {};
     const auto* error = body.as_object().if_contains("error");
     if (!error || !error->is_object()) return {};
-    const auto* code = error->as_object().if_contains("code");
-    return code && code->is_string() ? std::string{code->as_string()} : std::string{};
+    const auto* field = error->as_object().if_contains(name);
+    return field && field->is_string() ? std::string{field->as_string()} : std::string{};
+}
+
+std::string JsonResponse::error_code() const {
+    return error_field("code");
 }
 
 std::string JsonResponse::error_message() const {
-    if (!body.is_object()) return {};
-    const auto* error = body.as_object().if_contains("error");
-    if (!error || !error->is_object()) return {};
-    const auto* message = error->as_object().if_contains("message");
-    return message && message->is_string() ? std::string{message->as_string()} : std::string{};
+    return error_field("message");
+}
+
+JsonResponse JsonResponse::from(Result<sync::net::StringResponse> response) {
+    if (!response) throw std::runtime_error(response.error().message);
+    JsonResponse out;
+    out.status = response->result_int();
+    out.text = response->body();
+    boost::system::error_code error;
+    out.body = boost::json::parse(out.text, error);
+    if (error) out.body = nullptr;
+    out.raw = std::move(*response);
+    return out;
 }
 
 std::string JsonResponse::header(std::string_view name) const {
@@ -191,16 +203,7 @@ void HubTest::SetUp() {
 JsonResponse HubTest::call_text(http::verb method, std::string_view target, std::string_view token,
                                 std::string body, std::string_view content_type, sync::net::Fields fields) {
     if (!token.empty()) fields.emplace_back("Authorization", "Bearer " + std::string{token});
-    auto response = m_client->request(method, target, fields, std::move(body), content_type);
-    if (!response) throw std::runtime_error(response.error().message);
-    JsonResponse out;
-    out.status = response->result_int();
-    out.text = response->body();
-    boost::system::error_code error;
-    out.body = boost::json::parse(out.text, error);
-    if (error) out.body = nullptr;
-    out.raw = std::move(*response);
-    return out;
+    return JsonResponse::from(m_client->request(method, target, fields, std::move(body), content_type));
 }
 
 JsonResponse HubTest::call(http::verb method, std::string_view target, std::string_view token,

@@ -40,6 +40,12 @@ struct JsonResponse {
     [[nodiscard]] std::string error_message() const;
     // A header field of the response, "" when absent.
     [[nodiscard]] std::string header(std::string_view name) const;
+
+    // The response a request ended in; a failed request (no response at all) throws.
+    static JsonResponse from(Result<sync::net::StringResponse> response);
+
+  private:
+    [[nodiscard]] std::string error_field(std::string_view name) const;
 };
 
 // The wall clock, as the hub reads it.

@@ -6,6 +6,7 @@
 
 #include "sync/hub/auth.hpp"
 #include "sync/hub/webhooks.hpp"
+#include "tests/unit/sync/hub_test_data.hpp"
 
 namespace dwell::sync::hub {
 namespace {
@@ -32,21 +33,12 @@ content::Campaign interactive(std::string id, unsigned digits, std::vector<std::
     return campaign;
 }
 
-content::Screen screen(std::string id, std::string line) {
-    content::Screen out;
-    out.id = std::move(id);
-    out.station = "seoul";
-    out.line = std::move(line);
-    out.timezone = "Asia/Seoul";
-    return out;
-}
-
 class CatalogTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        m_catalog.screens.emplace("s1", screen("s1", "1"));
-        m_catalog.screens.emplace("s2", screen("s2", "1"));
-        m_catalog.screens.emplace("s9", screen("s9", "9"));
+        m_catalog.screens.emplace("s1", seoul_screen("s1", "1"));
+        m_catalog.screens.emplace("s2", seoul_screen("s2", "1"));
+        m_catalog.screens.emplace("s9", seoul_screen("s9", "9"));
         m_catalog.campaigns.emplace("six", interactive("six", 6, {"line-main"}));
         m_catalog.campaigns.emplace("eight", interactive("eight", 8, {"line-main"}));
         m_catalog.assets.emplace(std::string(64, 'a'),

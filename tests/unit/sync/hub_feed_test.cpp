@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/sync/hub_test_data.hpp"
 
 namespace dwell::sync::hub {
 namespace {
@@ -30,15 +31,6 @@ class RecordingChannel final : public net::WebSocketChannel {
     boost::asio::any_io_executor m_executor;
 };
 
-content::Screen screen(std::string id, std::string line) {
-    content::Screen out;
-    out.id = std::move(id);
-    out.station = "seoul";
-    out.line = std::move(line);
-    out.timezone = "Asia/Seoul";
-    return out;
-}
-
 content::Campaign interactive(std::string id) {
     content::Campaign campaign;
     campaign.id = std::move(id);
@@ -60,7 +52,7 @@ class FeedTest : public ::testing::Test {
         m_readers = std::make_unique<StorePool>(*m_database);
         auto catalog = std::make_shared<Catalog>();
         for (auto [id, line] : {std::pair{"a", "1"}, {"b", "1"}, {"c", "9"}})
-            catalog->screens.emplace(id, screen(id, line));
+            catalog->screens.emplace(id, seoul_screen(id, line));
         catalog->campaigns.emplace("fest", interactive("fest"));
         catalog->campaigns.emplace("fair", interactive("fair"));
         catalog->index();

@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 
 #include "tests/support/temp_dir.hpp"
+#include "tests/unit/sync/hub_test_data.hpp"
 
 namespace dwell::sync::hub {
 namespace {
@@ -42,15 +43,6 @@ class RecordingSink final : public EventSink {
     std::vector<std::string> m_recounts;
 };
 
-content::Screen screen(std::string id) {
-    content::Screen out;
-    out.id = std::move(id);
-    out.station = "seoul";
-    out.line = "1";
-    out.timezone = "Asia/Seoul";
-    return out;
-}
-
 class WriterTest : public ::testing::Test {
   protected:
     void SetUp() override { open(); }
@@ -65,10 +57,10 @@ class WriterTest : public ::testing::Test {
         ASSERT_TRUE(store);
         // Screens must exist for their last seq to be kept.
         ASSERT_TRUE((*store)->begin());
-        for (const char* id : {"a", "b"}) ASSERT_TRUE((*store)->put_screen(screen(id), m_clock.now()));
+        for (const char* id : {"a", "b"}) ASSERT_TRUE((*store)->put_screen(seoul_screen(id), m_clock.now()));
         ASSERT_TRUE((*store)->commit());
         auto catalog = std::make_shared<Catalog>();
-        for (const char* id : {"a", "b"}) catalog->screens.emplace(id, screen(id));
+        for (const char* id : {"a", "b"}) catalog->screens.emplace(id, seoul_screen(id));
         m_catalog = std::make_unique<CatalogHolder>(std::move(catalog));
         auto writer =
             Writer::create(std::move(*store), *m_catalog, m_sink, m_totals, m_clock, nullptr, options);
