@@ -38,6 +38,7 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t max_queued_messages = 4096;   // per WebSocket, before the peer counts as stuck
 constexpr std::chrono::seconds websocket_idle{30};  // a ping at half of it; no answer by then: dead
+constexpr std::string_view stopping_reason = "the hub is stopping; reconnect shortly";
 
 std::shared_ptr<spdlog::logger> log() {
     static const auto logger = config::logger("net");
@@ -92,20 +93,24 @@ class WebSocketConnection final : public WebSocketChannel,
             co_return;
         }
         m_open = true;
-        m_handler->on_open(this->shared_from_this());
-        beast::flat_buffer buffer;
-        for (;;) {
-            auto [error, size] = co_await m_ws.async_read(buffer, nothrow);
-            if (error) break;
-            if (m_ws.got_text()) {
-                const auto data = buffer.cdata();
-                m_handler->on_text(std::string_view{static_cast<const char*>(data.data()), data.size()});
+        // on_close() follows on_open() whatever happens, so a handler never stays registered.
+        if (handled("opening", [&] { m_handler->on_open(this->shared_from_this()); })) {
+            if (m_close_requested) begin_close(*m_close_requested);  // the server began to stop
+            beast::flat_buffer buffer;
+            for (;;) {
+                auto [error, size] = co_await m_ws.async_read(buffer, nothrow);
+                if (error) break;
+                if (m_ws.got_text()) {
+                    const auto data = buffer.cdata();
+                    const std::string_view text{static_cast<const char*>(data.data()), data.size()};
+                    if (!handled("reading", [&] { m_handler->on_text(text); })) break;
+                }
+                buffer.consume(buffer.size());
             }
-            buffer.consume(buffer.size());
         }
         m_open = false;
-        m_queue.clear();
-        m_handler->on_close();
+        drop_queued();
+        handled("closing", [&] { m_handler->on_close(); });
     }
 
     void send(std::shared_ptr<const std::string> text) override {
@@ -114,7 +119,7 @@ class WebSocketConnection final : public WebSocketChannel,
             if (self->m_queue.size() >= max_queued_messages) {
                 log()->warn("a WebSocket peer fell {} messages behind; closing it so it resumes later",
                             self->m_queue.size());
-                self->m_queue.clear();
+                self->drop_queued();
                 self->begin_close("too far behind; reconnect and resume");
                 return;
             }
@@ -125,15 +130,38 @@ class WebSocketConnection final : public WebSocketChannel,
 
     void close(std::string reason) override {
         asio::post(m_executor, [self = this->shared_from_this(), reason = std::move(reason)] {
-            self->begin_close(reason);
+            if (!self->m_open)  // still in the handshake: closed as soon as it is open
+                self->m_close_requested = reason;
+            else
+                self->begin_close(reason);
         });
     }
 
     [[nodiscard]] asio::any_io_executor executor() const override { return m_executor; }
 
   private:
+    // Runs a handler callback; an exception is logged and ends the conversation.
+    template <class F>
+    bool handled(std::string_view what, F&& call) {
+        try {
+            call();
+            return true;
+        } catch (const std::exception& error) {
+            log()->error("a WebSocket handler failed while {}: {}", what, error.what());
+            return false;
+        }
+    }
+
+    // On the strand. The message being written stays: the write in flight still reads it.
+    void drop_queued() { m_queue.erase(m_queue.begin() + (m_writing ? 1 : 0), m_queue.end()); }
+
     // On the strand.
     void write_next() {
+        if (!m_open) {  // the conversation ended; nothing more goes out
+            m_queue.clear();
+            m_writing = false;
+            return;
+        }
         if (m_queue.empty()) {
             m_writing = false;
             if (m_closing) send_close();
@@ -145,8 +173,8 @@ class WebSocketConnection final : public WebSocketChannel,
                          [self = this->shared_from_this()](beast::error_code error, std::size_t) {
                              self->m_queue.pop_front();
                              if (error) {
-                                 self->m_queue.clear();
                                  self->m_writing = false;
+                                 self->m_queue.clear();
                                  return;
                              }
                              self->write_next();
@@ -179,6 +207,7 @@ class WebSocketConnection final : public WebSocketChannel,
     bool m_closing = false;
     bool m_close_sent = false;
     std::string m_close_reason;
+    std::optional<std::string> m_close_requested;  // asked for during the handshake
 };
 
 // ---- HTTP ----------------------------------------------------------------------------------
@@ -238,7 +267,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
 
     void shutdown() override {
         asio::post(m_executor, [self = this->shared_from_this()] {
-            if (self->m_websocket) self->m_websocket->close("the hub is stopping; reconnect shortly");
+            if (self->m_websocket) self->m_websocket->close(std::string{stopping_reason});
             if (self->m_idle) self->m_stream.tcp().cancel();
         });
     }
@@ -327,7 +356,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
                                  route.name, false, head_only);
                 co_return false;
             }
-            Upgrade decision = invoke_upgrade(*upgrade, exchange);
+            Upgrade decision = invoke_upgrade(*upgrade, exchange, route.name);
             if (!decision.handler) {
                 co_await respond(std::move(decision.refusal)
                                      .value_or(error_reply(http::status::forbidden, "forbidden",
@@ -357,7 +386,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
             http::request_parser<http::buffer_body> body_parser{std::move(head)};
             body_parser.body_limit(limit);
             StreamedBody body{m_stream, m_buffer, body_parser, m_options.request_timeout};
-            reply = co_await invoke(*streamed, exchange, &body);
+            reply = co_await invoke(*streamed, exchange, &body, route.name);
             body_complete = body_parser.is_done();
             m_body_unread = !body_complete;
         } else {
@@ -378,7 +407,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
                 co_return false;
             }
             request.body() = std::move(body_parser.get().body());
-            reply = co_await invoke(std::get<BufferedHandler>(route.handler), exchange, nullptr);
+            reply = co_await invoke(std::get<BufferedHandler>(route.handler), exchange, nullptr, route.name);
         }
         const bool keep = request.keep_alive() && body_complete && !m_server.draining();
         const bool sent = co_await std::visit(
@@ -392,26 +421,28 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
             fmt::format("the request body is larger than the {} bytes this route accepts", limit));
     }
 
-    Upgrade invoke_upgrade(const UpgradeHandler& handler, Exchange& exchange) {
+    // A failing handler is logged by its route's name: a target can hold a secret (Kakao's path).
+    Upgrade invoke_upgrade(const UpgradeHandler& handler, Exchange& exchange, std::string_view route) {
         try {
             return handler(exchange);
         } catch (const std::exception& error) {
-            log()->error("{} {} failed: {}", std::string{exchange.request.method_string()},
-                         std::string{exchange.request.target()}, error.what());
+            log()->error("{} {} failed: {}", std::string{exchange.request.method_string()}, route,
+                         error.what());
             return Upgrade{nullptr, error_reply(Error{Errc::internal, ""})};
         }
     }
 
     template <class Handler>
-    asio::awaitable<Reply> invoke(const Handler& handler, Exchange& exchange, BodyReader* body) {
+    asio::awaitable<Reply> invoke(const Handler& handler, Exchange& exchange, BodyReader* body,
+                                  std::string_view route) {
         try {
             if constexpr (std::is_same_v<Handler, StreamedHandler>)
                 co_return co_await handler(exchange, *body);
             else
                 co_return co_await handler(exchange);
         } catch (const std::exception& error) {
-            log()->error("{} {} failed: {}", std::string{exchange.request.method_string()},
-                         std::string{exchange.request.target()}, error.what());
+            log()->error("{} {} failed: {}", std::string{exchange.request.method_string()}, route,
+                         error.what());
         }
         co_return Reply{error_reply(Error{Errc::internal, ""})};
     }
@@ -423,15 +454,19 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         response.keep_alive(keep_alive);
         response.set(http::field::server, m_options.server_name);
         const unsigned status = response.result_int();
-        m_stream.tcp().expires_after(m_options.request_timeout);
+        http::response_serializer<Body> serializer{response};
         bool ok = false;
         if (head_only) {
-            http::response_serializer<Body> serializer{response};
+            m_stream.tcp().expires_after(m_options.request_timeout);
             auto [error, _] = co_await http::async_write_header(m_stream, serializer, nothrow);
             ok = !error;
         } else {
-            auto [error, _] = co_await http::async_write(m_stream, response, nothrow);
-            ok = !error;
+            // The timeout is for a stalled peer, not for a large body: each piece gets its own.
+            do {
+                m_stream.tcp().expires_after(m_options.request_timeout);
+                auto [error, _] = co_await http::async_write_some(m_stream, serializer, nothrow);
+                ok = !error;
+            } while (ok && !serializer.is_done());
         }
         if (m_observer) m_observer->on_response(route, status);
         co_return ok;
@@ -441,6 +476,8 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         auto connection = std::make_shared<WebSocketConnection>(std::move(m_stream), std::move(handler),
                                                                 m_options.server_name);
         m_websocket = connection;
+        if (m_server.draining())
+            connection->close(std::string{stopping_reason});  // shutdown() came too early to see it
         if (m_observer) m_observer->on_connection(+1, true);
         co_await connection->run(request, m_buffer);
         if (m_observer) m_observer->on_connection(-1, true);
@@ -499,7 +536,7 @@ Server::Server(ServerOptions options, std::shared_ptr<const Router> router, Serv
       m_router(std::move(router)),
       m_observer(observer),
       m_context(static_cast<int>(std::max(1U, m_options.threads))),
-      m_acceptor(m_context) {}
+      m_acceptor(asio::make_strand(m_context)) {}  // the accept loop and stop() share its strand
 
 Result<std::unique_ptr<Server>> Server::create(ServerOptions options, std::shared_ptr<const Router> router,
                                                ServerObserver* observer) {

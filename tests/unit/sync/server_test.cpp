@@ -52,6 +52,23 @@ class Echo final : public WebSocketHandler {
     std::shared_ptr<WebSocketChannel> m_channel;
 };
 
+// A WebSocket handler that queues more than a connection holds, all at once.
+class Flood final : public WebSocketHandler {
+  public:
+    static constexpr int messages = 5000;
+    static std::string message(int index) { return std::to_string(index) + ":" + std::string(16'000, 'x'); }
+
+    explicit Flood(std::atomic<int>& closed) : m_closed(closed) {}
+    void on_open(std::shared_ptr<WebSocketChannel> channel) override {
+        for (int i = 0; i < messages; ++i) channel->send(std::make_shared<const std::string>(message(i)));
+    }
+    void on_text(std::string_view) override {}
+    void on_close() override { ++m_closed; }
+
+  private:
+    std::atomic<int>& m_closed;
+};
+
 class ServerTest : public ::testing::Test {
   protected:
     std::shared_ptr<Router> routes() {
@@ -104,6 +121,12 @@ class ServerTest : public ::testing::Test {
                       return Upgrade{std::make_shared<Echo>(m_closed), std::nullopt};
                   }},
                   {}});
+        router->add(http::verb::get, "/flood",
+                    Route{"flood",
+                          UpgradeHandler{[this](Exchange&) {
+                              return Upgrade{std::make_shared<Flood>(m_closed), std::nullopt};
+                          }},
+                          {}});
         return router;
     }
 
@@ -256,6 +279,34 @@ TEST_F(ServerTest, WebSocketsUpgradeTalkAndCloseOrAreRefused) {
     auto http = client();
     auto plain = http->request(http::verb::get, "/ws");
     EXPECT_EQ(plain->result_int(), 426) << "a WebSocket route asked without Upgrade";
+}
+
+TEST_F(ServerTest, AWebSocketPeerTooFarBehindGetsWholeMessagesThenACloseAndTheServerCarriesOn) {
+    start();
+    asio::io_context context;
+    websocket::stream<tcp::socket> ws{context};
+    ws.next_layer().connect({asio::ip::make_address("127.0.0.1"), m_server->local_endpoint().port});
+    ws.handshake("127.0.0.1", "/flood");
+    std::this_thread::sleep_for(200ms);  // not reading: the server's queue overflows mid-write
+    int received = 0;
+    boost::system::error_code error;
+    for (;;) {
+        beast::flat_buffer buffer;
+        ws.read(buffer, error);
+        if (error) break;
+        ASSERT_EQ(beast::buffers_to_string(buffer.data()), Flood::message(received))
+            << "message " << received << " arrived whole and in order";
+        ++received;
+    }
+    EXPECT_EQ(error, websocket::error::closed) << error.message();
+    EXPECT_EQ(ws.reason().reason, "too far behind; reconnect and resume");
+    EXPECT_GT(received, 0);
+    EXPECT_LT(received, Flood::messages) << "the backlog was dropped, not kept";
+    for (int i = 0; i < 500 && m_closed.load() == 0; ++i) std::this_thread::sleep_for(5ms);
+    EXPECT_EQ(m_closed.load(), 1);
+    auto answer = client()->request(http::verb::get, "/hello/again");
+    ASSERT_TRUE(answer) << answer.error().message;
+    EXPECT_EQ(answer->body(), "hello again");
 }
 
 TEST_F(ServerTest, StoppingLetsARequestInProgressFinishAndThenRefusesMore) {
