@@ -75,6 +75,26 @@ Result<std::set<std::string>> reconcile_slots(Batch& batch, Catalog& draft) {
         }
     }
 
+    // ... and that every new owner finds a slot: a refused job must not have written anything.
+    for (const auto& [channel, slots] : draft.slots) {
+        const auto found = wanted.find(channel);
+        if (found == wanted.end()) continue;
+        std::set<std::uint64_t> taken;
+        for (const auto& [owner, slot] : slots.by_owner)
+            if (found->second.owners.contains(owner)) taken.insert(slot);
+        std::uint64_t candidate = 0;
+        for (const auto& [owner, digits] : found->second.owners) {
+            if (slots.by_owner.contains(owner)) continue;
+            while (taken.contains(candidate)) ++candidate;
+            if (candidate >= code_capacity(digits))
+                return fail(Errc::conflict,
+                            "channel {} has no free join slot left for {}-digit codes (campaign {} at screen "
+                            "{}); give the campaign more digits",
+                            channel, digits, owner.first, owner.second);
+            taken.insert(candidate);
+        }
+    }
+
     std::set<std::string> changed;
     for (auto& [channel, slots] : draft.slots) {
         const auto found = wanted.find(channel);
@@ -96,7 +116,7 @@ Result<std::set<std::string>> reconcile_slots(Batch& batch, Catalog& draft) {
             if (slots.by_owner.contains(owner)) continue;
             while (slots.by_slot.contains(candidate)) ++candidate;
             if (candidate >= code_capacity(digits))
-                return fail(Errc::storage, "channel {} has no free slot below 10^{}", channel, digits);
+                return fail(Errc::internal, "channel {} has no free slot below 10^{}", channel, digits);
             SlotRow row{channel, candidate, owner.first, owner.second};
             if (auto done = batch.store().insert_slot(row); !done) return fail(std::move(done.error()));
             slots.by_slot.emplace(candidate, SlotOwner{owner.first, owner.second});

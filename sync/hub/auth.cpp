@@ -70,9 +70,11 @@ Result<Principal> Auth::authenticate(const net::Request& request) {
         }))
         return fail(Errc::unauthorized, "the Authorization header must be Bearer <token>");
     const std::string hash = credential_hash(field.substr(scheme.size()));
+    std::uint64_t generation = 0;
     {
         std::lock_guard lock(m_mutex);
         if (const auto found = m_cache.find(hash); found != m_cache.end()) return found->second;
+        generation = m_generation;
     }
     auto store = m_readers.lease();
     if (!store) return fail(std::move(store.error()));
@@ -89,6 +91,8 @@ Result<Principal> Auth::authenticate(const net::Request& request) {
         principal.screen = std::move(**screen);
     }
     std::lock_guard lock(m_mutex);
+    // A token revoked while it was being read must not come back through the cache.
+    if (generation != m_generation) return principal;
     if (m_cache.size() >= max_cached) m_cache.clear();
     m_cache.emplace(hash, principal);
     return principal;
@@ -131,6 +135,7 @@ std::optional<net::StringResponse> Auth::require_device_or_api(const net::Reques
 
 void Auth::forget_screen(std::string_view screen) {
     std::lock_guard lock(m_mutex);
+    ++m_generation;
     std::erase_if(m_cache, [&](const auto& item) {
         return item.second.kind == Principal::Kind::device && item.second.screen == screen;
     });

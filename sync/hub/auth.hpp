@@ -2,6 +2,7 @@
 // 256-bit values that the hub stores only as SHA-256 hashes.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -53,6 +54,7 @@ class Auth {
     StorePool& m_readers;
     std::mutex m_mutex;                                  // guards m_cache
     std::unordered_map<std::string, Principal> m_cache;  // by token hash; only tokens that exist
+    std::uint64_t m_generation = 0;                      // advanced by every forget_screen()
 };
 
 }  // namespace dwell::sync::hub

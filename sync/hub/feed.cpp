@@ -75,6 +75,10 @@ class FeedSession final : public net::WebSocketHandler, public std::enable_share
     // all of it; the snapshot that follows brings the state either way.
     void catch_up(std::uint64_t upto) {
         if (!m_after || *m_after >= upto) return;
+        if (upto - *m_after > m_feed.m_options.max_catch_up) {
+            log()->info("screen {} missed {} events; it gets a snapshot", m_screen, upto - *m_after);
+            return;
+        }
         auto events = missed(*m_after, upto);
         if (!events) {
             log()->info("screen {} asked for events after {} that are no longer kept; it gets a snapshot",

@@ -35,6 +35,9 @@ class FeedSession;
 
 struct FeedOptions {
     std::chrono::milliseconds counter_interval{250};  // at most one counter per screen this often
+    // A screen further behind resumes from a snapshot instead: replaying hours of join toasts helps
+    // no one, and a WebSocket holds at most 4,096 unsent messages.
+    std::uint64_t max_catch_up = 1000;
 };
 
 class Feed final : public EventSink {

@@ -71,6 +71,15 @@ void WrongCodeLimiter::record_wrong(const std::string& person, config::WallTime 
     }
 }
 
+void WrongCodeLimiter::forgive(const std::string& person, config::WallTime at) {
+    std::lock_guard lock(m_mutex);
+    const auto found = m_people.find(person);
+    if (found == m_people.end()) return;
+    auto& wrong = found->second.wrong;
+    if (const auto recorded = std::find(wrong.rbegin(), wrong.rend(), at); recorded != wrong.rend())
+        wrong.erase(std::next(recorded).base());
+}
+
 void WrongCodeLimiter::sweep(config::WallTime now) {
     std::lock_guard lock(m_mutex);
     std::erase_if(m_people, [&](const auto& item) {
@@ -136,7 +145,7 @@ const WebhookService::Channel* WebhookService::find(ChannelKind kind, std::strin
 
 std::vector<WebhookService::Attempt> WebhookService::attribute(const Channel& channel,
                                                                const messenger::WebhookBatch& batch,
-                                                               config::WallTime now) const {
+                                                               config::WallTime now) {
     const auto catalog = m_catalog.get();
     const auto codes = catalog->codes.find(channel.config.id);
     std::vector<Attempt> attempts;
@@ -182,6 +191,7 @@ std::vector<WebhookService::Attempt> WebhookService::attribute(const Channel& ch
                 code_shaped = content::parse_join_message(message.text, digits).has_value();
             attempt.planned = code_shaped ? Outcome::wrong_code : Outcome::not_a_join;
         }
+        if (attempt.planned == Outcome::wrong_code) m_limiter.record_wrong(attempt.person, now);
         attempts.push_back(std::move(attempt));
     }
     return attempts;
@@ -281,6 +291,8 @@ boost::asio::awaitable<net::Reply> WebhookService::receive(ChannelKind kind, std
         if (!committed) {
             log()->warn("channel {}: a webhook could not be committed: {}", channel_id,
                         committed.error().message);
+            for (const Attempt& attempt : attempts)  // they count when the platform sends them again
+                if (attempt.planned == Outcome::wrong_code) m_limiter.forgive(attempt.person, now);
             auto unavailable = refuse("unavailable", http::status::service_unavailable, "unavailable",
                                       "the hub cannot store joins right now; send this webhook again");
             std::get<net::StringResponse>(unavailable).set(http::field::retry_after, "1");
@@ -290,7 +302,11 @@ boost::asio::awaitable<net::Reply> WebhookService::receive(ChannelKind kind, std
     }
 
     for (std::size_t i = 0; i < attempts.size(); ++i) {
-        if (settled[i].outcome == Outcome::wrong_code) m_limiter.record_wrong(attempts[i].person, now);
+        // attribute() counted the wrong codes it saw; the commit can change what a message was.
+        const bool counted = attempts[i].planned == Outcome::wrong_code;
+        if (counted && settled[i].outcome != Outcome::wrong_code) m_limiter.forgive(attempts[i].person, now);
+        if (!counted && settled[i].outcome == Outcome::wrong_code)
+            m_limiter.record_wrong(attempts[i].person, now);
         if (m_metrics) m_metrics->message(metric_channel, to_string(settled[i].outcome));
     }
     if (m_metrics) {

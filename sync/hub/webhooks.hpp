@@ -53,6 +53,9 @@ class WrongCodeLimiter {
 
     [[nodiscard]] bool blocked(const std::string& person, config::WallTime now) const;
     void record_wrong(const std::string& person, config::WallTime now);
+    // Takes back a wrong code recorded at `at` that did not count after all (a replayed event, a
+    // webhook that could not be stored and will come again). A block already in force stays.
+    void forgive(const std::string& person, config::WallTime at);
     // Forgets people with no wrong code in the window and no block in force.
     void sweep(config::WallTime now);
     [[nodiscard]] std::size_t tracked() const;
@@ -136,8 +139,10 @@ class WebhookService {
                    Writer& writer, CatalogHolder& catalog, const config::Clock& clock, Metrics* metrics,
                    WebhookOptions options);
 
+    // Wrong codes count against their sender at once, so guesses in one body, or in webhooks
+    // waiting for the same commit, meet the limit as they would one by one.
     std::vector<Attempt> attribute(const Channel& channel, const messenger::WebhookBatch& batch,
-                                   config::WallTime now) const;
+                                   config::WallTime now);
     net::Reply reply(const Channel& channel, const std::vector<Attempt>& attempts,
                      const std::vector<Settled>& settled, const Catalog& catalog) const;
     const Channel* find(config::ChannelKind kind, std::string_view id) const;

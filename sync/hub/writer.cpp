@@ -176,6 +176,8 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
         else
             refused[i] = std::move(applied.error());
     }
+    // Kept across a failed batch as well: a seq written twice does no harm, one never written does.
+    m_unpersisted_seqs.insert(batch.m_sequenced.begin(), batch.m_sequenced.end());
     if (!failure && prune_due) {
         if (auto done = prune(batch); !done) failure = std::move(done.error());
         m_last_prune = started;
@@ -203,7 +205,7 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
         for (const std::string& screen : screens) changed.emplace(screen, counts.screens.at(screen));
         m_totals.set(campaign, counts.total, changed);
     }
-    m_unpersisted_seqs.insert(batch.m_sequenced.begin(), batch.m_sequenced.end());
+    if (prune_due) m_unpersisted_seqs.clear();  // the prune wrote them all, this batch's included
     m_sink.publish(batch.m_events);
     if (!batch.m_counted.empty()) {
         std::vector<std::string> counted;
@@ -219,7 +221,6 @@ Result<void> Writer::prune(Batch& batch) {
     for (const std::string& screen : m_unpersisted_seqs)
         if (auto done = batch.store().set_last_seq(screen, m_seqs[screen]); !done)
             return fail(std::move(done.error()));
-    m_unpersisted_seqs.clear();  // on a failed batch, load_state() reads them back from the events
     auto events = batch.store().prune_events(batch.now() - m_options.event_retention);
     if (!events) return fail(std::move(events.error()));
     auto webhooks = batch.store().prune_webhook_events(batch.now());

@@ -378,6 +378,29 @@ TEST_F(BadInputTest, ACodeOfACampaignOutsideItsWindowIsNoJoin) {
     }
 }
 
+TEST_F(BadInputTest, GuessesInOneBodyMeetTheRateLimitAsTheyWouldOneByOne) {
+    const std::uint64_t guesser = 777;
+    const auto now = wall_now();
+    std::vector<OutgoingText> guesses;
+    for (std::uint64_t i = 0; i < 7; ++i)
+        guesses.push_back(OutgoingText{200 + i, guesser, "", wrong_code(ChannelKind::line, now, i), now});
+    guesses.push_back(OutgoingText{207, guesser, "", current_code("fest", "s1", ChannelKind::line), now});
+    const auto reply = post_webhook(ChannelKind::line, guesses);
+    ASSERT_EQ(reply.status, 200) << reply.text;
+    const auto& results = reply.body.at("results").as_array();
+    ASSERT_EQ(results.size(), 8U) << reply.text;
+    for (std::size_t i = 0; i < results.size(); ++i)
+        EXPECT_EQ(results[i].at("outcome").as_string(), i < 5 ? "wrong_code" : "rate_limited")
+            << "message " << i << ": " << reply.text;
+    EXPECT_EQ(joins_of(report("campaign=fest&by=screen"), "s1"), 0) << "the right code came too late";
+
+    // The same body again is a replay: the platform's retry counts nothing twice.
+    const auto replay = post_webhook(ChannelKind::line, guesses);
+    ASSERT_EQ(replay.status, 200) << replay.text;
+    for (const auto& result : replay.body.at("results").as_array())
+        EXPECT_EQ(result.at("outcome").as_string(), "duplicate") << replay.text;
+}
+
 TEST_F(BadInputTest, ASenderIsRateLimitedAfterFiveWrongCodes) {
     const std::uint64_t guesser = 666;
     for (std::uint64_t i = 0; i < 5; ++i) {

@@ -150,6 +150,20 @@ TEST(WrongCodeLimiterTest, FiveWrongCodesInTenMinutesSilenceASenderForTenMinutes
     EXPECT_EQ(spread.tracked(), 0U) << "nothing recent: forgotten";
 }
 
+TEST(WrongCodeLimiterTest, AForgivenWrongCodeNoLongerCounts) {
+    WrongCodeLimiter limiter;
+    for (int i = 0; i < 4; ++i) limiter.record_wrong("p", noon + std::chrono::minutes{i});
+    limiter.forgive("p", noon + 3min);
+    limiter.forgive("p", noon + 9min);  // never recorded: nothing happens
+    limiter.forgive("q", noon);
+    limiter.record_wrong("p", noon + 4min);
+    EXPECT_FALSE(limiter.blocked("p", noon + 4min)) << "four wrong codes stand, not five";
+    limiter.record_wrong("p", noon + 5min);
+    EXPECT_TRUE(limiter.blocked("p", noon + 5min));
+    limiter.forgive("p", noon + 5min);
+    EXPECT_TRUE(limiter.blocked("p", noon + 6min)) << "a block in force stays";
+}
+
 TEST(CredentialsTest, TokensAndEnrollmentCodesAreRandomAndStoredAsHashes) {
     const auto token = new_token().value();
     EXPECT_EQ(token.size(), 64U);

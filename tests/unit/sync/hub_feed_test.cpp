@@ -57,7 +57,9 @@ class FeedTest : public ::testing::Test {
         catalog->campaigns.emplace("fair", interactive("fair"));
         catalog->index();
         m_catalog = std::make_unique<CatalogHolder>(std::move(catalog));
-        m_feed = std::make_unique<Feed>(*m_readers, *m_catalog, m_totals, m_clock, nullptr);
+        FeedOptions options;
+        options.max_catch_up = 5;
+        m_feed = std::make_unique<Feed>(*m_readers, *m_catalog, m_totals, m_clock, nullptr, options);
     }
 
     // Opens a session for a screen and runs what it queued.
@@ -148,6 +150,19 @@ TEST_F(FeedTest, HistoryArrivesInOrderOnceAndResumesFromTheEventsTable) {
     ASSERT_EQ(late->sent.size(), 1U);
     EXPECT_EQ(type(late->sent[0]), "snapshot");
     EXPECT_EQ(seq(late->sent[0]), 3U);
+}
+
+TEST_F(FeedTest, AScreenTooFarBehindResumesFromASnapshot) {
+    store("a", 1, 7);
+    const auto near = open("a", 2);
+    ASSERT_EQ(near->sent.size(), 6U) << "5 missed events are replayed";
+    EXPECT_EQ(seq(near->sent[0]), 3U);
+    EXPECT_EQ(type(near->sent[5]), "snapshot");
+
+    const auto far = open("a", 1);
+    ASSERT_EQ(far->sent.size(), 1U) << "6 missed events are more than the feed replays";
+    EXPECT_EQ(type(far->sent[0]), "snapshot");
+    EXPECT_EQ(seq(far->sent[0]), 7U) << "the snapshot moves the screen to the newest seq";
 }
 
 TEST_F(FeedTest, CountersGoToConnectedScreensShowingTheCampaignOnePerScreenPerRound) {

@@ -113,6 +113,56 @@ TEST_F(WriterTest, EventsAreNumberedPerScreenAndPublishedAfterTheyAreStored) {
     EXPECT_EQ(next.value(), 4U);
 }
 
+TEST_F(WriterTest, NumberingContinuesAfterAScreensEventsWerePrunedAndTheHubRestarted) {
+    WriterOptions options;
+    options.prune_interval = 100ms;
+    options.event_retention = 1h;
+    open(options);
+    const auto emit_to = [this](const char* screen) {
+        return run<std::uint64_t>(
+                   [screen](Batch& batch) { return batch.emit(screen, content::ManifestEvent{}); })
+            .value();
+    };
+    ASSERT_EQ(emit_to("a"), 1U);
+    // A prune falls due while the writer is held in a job, so the batch after it both prunes and
+    // adds b's first event: that seq must be kept as well.
+    std::promise<void> release, holding;
+    std::promise<Result<int>> held;
+    std::function<Result<int>(Batch&)> hold = [&holding,
+                                               gate = release.get_future().share()](Batch&) -> Result<int> {
+        holding.set_value();
+        gate.wait();
+        return 0;
+    };
+    m_writer->perform<int>(hold, [&held](Result<int> result) { held.set_value(std::move(result)); });
+    holding.get_future().wait();  // b's job must come in a batch of its own
+    std::promise<Result<std::uint64_t>> first_b;
+    std::function<Result<std::uint64_t>(Batch&)> emit_b = [](Batch& batch) {
+        return batch.emit("b", content::ManifestEvent{});
+    };
+    m_writer->perform<std::uint64_t>(
+        emit_b, [&first_b](Result<std::uint64_t> result) { first_b.set_value(std::move(result)); });
+    std::this_thread::sleep_for(150ms);
+    release.set_value();
+    ASSERT_TRUE(held.get_future().get());
+    ASSERT_EQ(first_b.get_future().get().value(), 1U);
+
+    // More than an hour later, every event goes at the next prune.
+    m_clock.advance(2h);
+    auto reader = m_database->connect().value();
+    const auto stored = [&] {
+        return reader->events_between("a", 0, 10).value().size() +
+               reader->events_between("b", 0, 10).value().size();
+    };
+    for (int i = 0; i < 100 && stored() > 0; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(stored(), 0U) << "the old events were not pruned";
+
+    m_writer->stop();
+    open();
+    EXPECT_EQ(emit_to("a"), 2U) << "a screen's seq never goes back";
+    EXPECT_EQ(emit_to("b"), 2U) << "a screen's seq never goes back";
+}
+
 TEST_F(WriterTest, ARefusedJobChangesNothingAndItsBatchMatesCommit) {
     // Both jobs go into one batch: the writer is busy while they are queued.
     std::promise<void> release;
