@@ -31,16 +31,27 @@ Result<config::WallTime> parse_time_argument(std::string_view text) {
     return *time;
 }
 
+CLI::Validator decimal() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto value = config::parse_integer<std::uint64_t>(text);
+            if (!value) return value.error().message;
+            text = std::to_string(*value);
+            return {};
+        },
+        "NUMBER");
+}
+
 Result<double> parse_rate(std::string_view text) {
     std::string_view number = text;
     if (number.ends_with("/s")) number.remove_suffix(2);
     double value = 0;
     const auto* end = number.data() + number.size();
     const auto [ptr, ec] = std::from_chars(number.data(), end, value);
-    if (number.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value) || value <= 0 ||
+    if (number.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value) || value < 0.01 ||
         value > 100000)
         return fail(Errc::invalid_input,
-                    "\"{}\" is not a rate; give people per second like 20/s (up to 100000/s)", text);
+                    "\"{}\" is not a rate; give people per second like 20/s (from 0.01/s to 100000/s)", text);
     return value;
 }
 

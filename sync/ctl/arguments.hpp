@@ -26,10 +26,14 @@ CLI::Validator parsed_by(Parse parse, std::string what) {
         std::move(what));
 }
 
+// A whole decimal number, for ->transform(): CLI11 alone would read "010" as octal 8 and "0x10" as
+// 16; this passes it on in plain decimal, or refuses it.
+CLI::Validator decimal();
+
 // TIME: RFC 3339 ("2026-12-01T06:00:00+09:00") or "@" and whole seconds since 1970 ("@1764536400").
 Result<config::WallTime> parse_time_argument(std::string_view text);
 
-// "20", "20/s" or "2.5/s": messages per second, more than 0 and at most 100000.
+// "20", "20/s" or "2.5/s": messages per second, from 0.01 to 100000.
 Result<double> parse_rate(std::string_view text);
 
 // A fraction from 0 to 1 ("0.1").

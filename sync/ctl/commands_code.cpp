@@ -95,7 +95,9 @@ void add_space_options(CLI::App& command, CodeOptions& options) {
     command.add_option("--secret", options.secret, "the channel's join secret, 64 hex digits")
         ->required()
         ->envname("DWELL_JOIN_SECRET");
-    command.add_option("--digits", options.digits, "code digits (default 6)")->check(CLI::Range(4U, 12U));
+    command.add_option("--digits", options.digits, "code digits (default 6)")
+        ->transform(decimal())
+        ->check(CLI::Range(4U, 12U));
     command.add_option("--period", options.period, "how long a code lasts (default 60s)")
         ->check(parsed_by(config::parse_positive_duration, "DURATION"));
     command.add_option("--at", options.at, "at TIME (RFC 3339 or @unix-seconds; default now)")
@@ -112,7 +114,9 @@ void add_code_commands(const CommandSite& site) {
     auto shown = std::make_shared<CodeOptions>();
     auto* show = code->add_subcommand("show", "the code a slot shows at a time, and how long it lasts");
     add_space_options(*show, *shown);
-    show->add_option("--slot", shown->slot, "the screen's slot in the channel's join space")->required();
+    show->add_option("--slot", shown->slot, "the screen's slot in the channel's join space")
+        ->required()
+        ->transform(decimal());
     show->callback([&site, shown] { site.chosen = [shown] { return show_code(*shown); }; });
 
     auto decoded = std::make_shared<CodeOptions>();

@@ -451,6 +451,7 @@ void add_simulate_command(const CommandSite& site) {
     simulate_command->add_option("--channel", options->channel, "the hub's channel id, e.g. line-main")
         ->required();
     simulate_command->add_option("--people", options->people, "how many people join (default 10)")
+        ->transform(decimal())
         ->check(CLI::Range(std::uint64_t{1}, max_people));
     simulate_command->add_option("--rate", options->rate, "people per second, e.g. 50/s (default 10/s)")
         ->check(parsed_by(parse_rate, "R/s"));
@@ -466,9 +467,10 @@ void add_simulate_command(const CommandSite& site) {
         ->check(parsed_by(parse_fraction, "FRACTION"));
     simulate_command
         ->add_option("--seed", options->seed, "repeat the same choices of screens, names and mistakes")
-        ->check(parsed_by(config::parse_integer<std::uint64_t>, "NUMBER"));
+        ->transform(decimal());
     simulate_command
         ->add_option("--connections", options->connections, "kept-alive connections (default: by rate)")
+        ->transform(decimal())
         ->check(CLI::Range(1U, max_connections));
     simulate_command->callback([&site, options] {
         site.chosen = [&global = site.global, options] { return simulate(global, *options); };

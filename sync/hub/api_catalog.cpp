@@ -688,6 +688,9 @@ awaitable<net::Reply> start_takeover(HubContext& hub, net::Exchange& exchange) {
     takeover.created_at = now;
     auto started_work = [&takeover](Batch& batch) -> Result<std::vector<std::string>> {
         auto screens = batch.catalog().targeted_screens(takeover.targets);
+        if (screens.empty())
+            return fail(Errc::invalid_input,
+                        "targets: no screen matches; check the line, station, screen and tag names");
         if (auto done = batch.store().insert_takeover(takeover); !done) return fail(std::move(done.error()));
         batch.edit_catalog().takeovers[takeover.id] = takeover;
         for (const std::string& screen : screens)

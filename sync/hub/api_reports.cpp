@@ -35,7 +35,14 @@ std::optional<double> rate(const ReportCounts& counts) {
            100.0;
 }
 
+// RFC 4180 quoting; a text a spreadsheet would take for a formula (=, +, -, @, tab, CR first) is
+// kept as text with a leading apostrophe, since stations and lines are free text.
 std::string csv_field(std::string_view text) {
+    std::string guarded;
+    if (!text.empty() && std::string_view{"=+-@\t\r"}.find(text.front()) != std::string_view::npos) {
+        guarded = "'" + std::string{text};
+        text = guarded;
+    }
     if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string{text};
     std::string out = "\"";
     for (const char c : text) {

@@ -13,6 +13,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -374,7 +375,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
             co_await respond(too_large(limit), route.name, false, head_only);
             co_return false;
         }
-        if (has_body && request[http::field::expect] == "100-continue") {
+        if (has_body && beast::iequals(request[http::field::expect], "100-continue")) {
             http::response<http::empty_body> proceed{http::status::continue_, 11};
             auto [error, _] = co_await http::async_write(m_stream, proceed, nothrow);
             if (error) co_return false;

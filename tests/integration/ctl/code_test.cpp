@@ -131,6 +131,12 @@ TEST_F(CodeTest, BadInputIsExitTwo) {
     const CtlRun big = code({"show", "--secret", m_secret, "--slot", "1000000"});
     EXPECT_EQ(big.exit_code, 2) << big;
     EXPECT_THAT(big.err, HasSubstr("slots go from 0 to 999999"));
+    // Numbers are decimal: "010" is slot 10, not octal 8; "0x10" is no number at all.
+    const CtlRun padded = code({"show", "--secret", m_secret, "--slot", "010", "--at", "@1700000000"});
+    ASSERT_EQ(padded.exit_code, 0) << padded;
+    EXPECT_THAT(padded.out, HasSubstr("slot      10 ("));
+    const CtlRun hex = code({"show", "--secret", m_secret, "--slot", "0x10"});
+    EXPECT_EQ(hex.exit_code, 2) << hex;
     const CtlRun digits = code({"show", "--secret", m_secret, slot, "--digits", "3"});
     EXPECT_EQ(digits.exit_code, 2) << digits;
     const CtlRun period = code({"show", "--secret", m_secret, slot, "--period", "1.5s"});

@@ -150,6 +150,9 @@ TEST_F(SimulateTest, BadSetupIsExplained) {
     const CtlRun rate = simulate(ChannelKind::line, {"--rate", "fast"});
     EXPECT_EQ(rate.exit_code, 2) << rate;
     EXPECT_THAT(rate.err, HasSubstr("\"fast\" is not a rate"));
+    const CtlRun crawl = simulate(ChannelKind::line, {"--rate", "1e-300/s"});
+    EXPECT_EQ(crawl.exit_code, 2) << crawl;
+    EXPECT_THAT(crawl.err, HasSubstr("from 0.01/s"));
 
     const CtlRun wrong = simulate(ChannelKind::line, {"--wrong", "1.5"});
     EXPECT_EQ(wrong.exit_code, 2) << wrong;

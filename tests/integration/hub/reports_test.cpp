@@ -212,6 +212,23 @@ TEST_F(ReportTest, AStationNameWithACommaIsQuotedInCsv) {
     EXPECT_EQ(lines[1], R"("Seoul, ""Main""",3,3,4,750.00)");
 }
 
+TEST_F(ReportTest, AStationNameASpreadsheetWouldRunIsKeptAsText) {
+    ASSERT_EQ(call_text(http::verb::put, "/v1/screens/s1", m_hub.operator_token(),
+                        R"x({"id":"s1","station":"=HYPERLINK(\"http://x\",\"y\")","line":"@1",)x"
+                        R"("timezone":"Asia/Seoul"})",
+                        "application/json")
+                  .status,
+              200);
+    const auto csv = call(http::verb::get, "/v1/reports/participation?campaign=fest&by=screen&format=csv",
+                          m_hub.marketer_token());
+    const auto lines = lines_of(csv.text);
+    ASSERT_EQ(lines.size(), 3U) << csv.text;
+    EXPECT_EQ(lines[1], R"x(s1,"'=HYPERLINK(""http://x"",""y"")",'@1,3,3,4,750.00)x");
+    // JSON is data, not a sheet: the name stays as it was given.
+    EXPECT_EQ(report("campaign=fest&by=screen").body.at("rows").at(0).at("station").as_string(),
+              R"x(=HYPERLINK("http://x","y"))x");
+}
+
 TEST_F(ReportTest, CampaignFilterAndBadParameters) {
     ASSERT_EQ(
         call_text(

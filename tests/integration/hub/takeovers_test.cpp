@@ -100,9 +100,13 @@ TEST_F(TakeoverTest, TargetsSelectByLineStationScreenTagOrAll) {
               (boost::json::array{"s1", "s3"}));
     EXPECT_EQ(start(R"({"text":"c","targets":{"all":true}})").body.at("screens"),
               (boost::json::array{"s1", "s2", "s3"}));
-    EXPECT_EQ(start(R"({"text":"d","targets":{"tags":["none"]}})").body.at("screens"), boost::json::array{});
-    EXPECT_EQ(active().size(), 4U);
-    EXPECT_EQ(count_rows("SELECT count(*) FROM takeovers"), 4);
+    // A mistyped target in an emergency must not look like success.
+    const auto nowhere = start(R"({"text":"d","targets":{"tags":["none"], "lines":["22"]}})");
+    EXPECT_EQ(nowhere.status, 400U) << nowhere.text;
+    EXPECT_EQ(nowhere.error_code(), "invalid_input");
+    EXPECT_NE(nowhere.error_message().find("no screen matches"), std::string::npos) << nowhere.text;
+    EXPECT_EQ(active().size(), 3U);
+    EXPECT_EQ(count_rows("SELECT count(*) FROM takeovers"), 3);
 }
 
 TEST_F(TakeoverTest, AnUntilInTheFutureIsKeptAndBadRequestsAreRefused) {

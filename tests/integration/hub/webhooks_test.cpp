@@ -341,7 +341,7 @@ TEST_F(WebhookTest, AChunkedBodyOrOneSentAfter100ContinueIsVerifiedAndCounted) {
             raw.send(fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", body.size() - half, body.substr(half)));
             return raw.read_response(std::chrono::seconds{10});
         }
-        raw.send(head + fmt::format("Content-Length: {}\r\nExpect: 100-continue\r\n\r\n", body.size()));
+        raw.send(head + fmt::format("Content-Length: {}\r\nExpect: 100-Continue\r\n\r\n", body.size()));
         const auto proceed = raw.read_response(std::chrono::seconds{10}, true);
         if (!proceed || proceed->status != 100) return proceed;
         raw.send(body);
