@@ -112,8 +112,8 @@ Outcome<> participation(const GlobalOptions& global, const ReportOptions& option
     const json::value none;
     const json::value& sums = total ? *total : none;
     const std::string rate = number_text(sums, "joins_per_1000_plays");
-    print(fmt::format("\ntotal: {} joins, {} plays{}\n", number_text(sums, "joins"),
-                      number_text(sums, "plays"),
+    print(fmt::format("\ntotal: {} joins, {} people, {} plays{}\n", number_text(sums, "joins"),
+                      number_text(sums, "unique_people"), number_text(sums, "plays"),
                       rate == "-" ? "" : fmt::format(", {} joins per 1000 plays", rate)));
     return {};
 }

@@ -149,20 +149,16 @@ net::Reply participation(HubContext& hub, net::Exchange& exchange) {
 
     auto store = hub.readers.lease();
     if (!store) return refuse(store.error());
-    auto rows = (*store)->participation(query);
-    if (!rows) return refuse(rows.error());
+    auto report = (*store)->participation(query);
+    if (!report) return refuse(report.error());
 
     // Hour keys are numbers of local milliseconds: sort them as numbers.
-    std::vector<std::pair<std::string, ReportCounts>> ordered(rows->begin(), rows->end());
+    std::vector<std::pair<std::string, ReportCounts>> ordered(report->rows.begin(), report->rows.end());
     if (query.by == ReportGrouping::hour)
         std::ranges::sort(ordered, {}, [](const auto& row) {
             return config::parse_integer<std::int64_t>(row.first).value_or(0);
         });
-    ReportCounts total;
-    for (const auto& [key, counts] : ordered) {
-        total.joins += counts.joins;
-        total.plays += counts.plays;
-    }
+    const ReportCounts& total = report->total;
     const auto label = [&](const std::string& key) {
         return query.by == ReportGrouping::hour ? local_hour_label(key) : key;
     };
@@ -210,6 +206,7 @@ net::Reply participation(HubContext& hub, net::Exchange& exchange) {
                       {"to", content::format_rfc3339(query.to)},
                       {"rows", std::move(out)},
                       {"total", json::object{{"joins", total.joins},
+                                             {"unique_people", total.unique_people},
                                              {"plays", total.plays},
                                              {"joins_per_1000_plays", total_rate ? json::value(*total_rate)
                                                                                  : json::value(nullptr)}}}};

@@ -466,7 +466,7 @@ class SqliteStore final : public HubStore {
         return count;
     }
 
-    Result<ReportRows> participation(const ReportQuery& report) override;
+    Result<Report> participation(const ReportQuery& report) override;
 
   private:
     template <class... Args>
@@ -545,7 +545,7 @@ class SqliteStore final : public HubStore {
     std::optional<content::Transaction> m_transaction;
 };
 
-Result<ReportRows> SqliteStore::participation(const ReportQuery& report) {
+Result<Report> SqliteStore::participation(const ReportQuery& report) {
     // The group key as SQL over a row whose time column is `time` and screen column is `screen`.
     // Hours are local: the time plus the offset in effect, cut to whole hours.
     std::string hour_offset;
@@ -587,45 +587,50 @@ Result<ReportRows> SqliteStore::participation(const ReportQuery& report) {
     };
     const std::string campaign_filter = report.campaign ? " AND {alias}.campaign = ?" : "";
 
-    ReportRows rows;
-    const auto run_query = [&](std::string_view table, std::string_view alias, std::string_view time_column,
-                               std::string_view columns, auto&& store_row) -> Result<void> {
+    Report out;
+    // Grouped into rows, or (`whole`) one group for the total.
+    const auto run_query = [&](bool whole, std::string_view table, std::string_view alias,
+                               std::string_view time_column, std::string_view columns,
+                               auto&& store_row) -> Result<void> {
         const std::string time = fmt::format("{}.{}", alias, time_column);
         std::string filter = campaign_filter;
         if (auto at = filter.find("{alias}"); at != std::string::npos) filter.replace(at, 7, alias);
         const std::string sql = fmt::format(
             "SELECT {key}, {columns} FROM {table} {alias} LEFT JOIN screens s ON s.id = {alias}.screen "
             "WHERE {time} >= ? AND {time} < ?{filter} GROUP BY 1",
-            fmt::arg("key", key_sql(time, fmt::format("{}.screen", alias))), fmt::arg("columns", columns),
-            fmt::arg("table", table), fmt::arg("alias", alias), fmt::arg("time", time),
-            fmt::arg("filter", filter));
+            fmt::arg("key", whole ? std::string{"''"} : key_sql(time, fmt::format("{}.screen", alias))),
+            fmt::arg("columns", columns), fmt::arg("table", table), fmt::arg("alias", alias),
+            fmt::arg("time", time), fmt::arg("filter", filter));
         auto statement = m_db->prepare(sql);
         if (!statement) return fail(std::move(statement.error()));
         int index = 0;
-        if (auto done = bind_offsets(*statement, index); !done) return done;
+        if (!whole)
+            if (auto done = bind_offsets(*statement, index); !done) return done;
         if (auto done = statement->bind(++index, ms(report.from)); !done) return done;
         if (auto done = statement->bind(++index, ms(report.to)); !done) return done;
         if (report.campaign)
             if (auto done = statement->bind(++index, std::string_view{*report.campaign}); !done) return done;
         return each(*statement, [&](Statement& row) -> Result<void> {
-            store_row(rows[std::string{row.column_text(0)}], row);
+            store_row(whole ? out.total : out.rows[std::string{row.column_text(0)}], row);
             return {};
         });
     };
-    if (auto done = run_query("joins", "j", "at", "count(*), count(DISTINCT j.person)",
-                              [](ReportCounts& counts, Statement& row) {
-                                  counts.joins = static_cast<std::uint64_t>(row.column_int64(1));
-                                  counts.unique_people = static_cast<std::uint64_t>(row.column_int64(2));
-                              });
-        !done)
-        return fail(std::move(done.error()));
-    if (auto done = run_query("plays", "p", "start", "count(*)",
-                              [](ReportCounts& counts, Statement& row) {
-                                  counts.plays = static_cast<std::uint64_t>(row.column_int64(1));
-                              });
-        !done)
-        return fail(std::move(done.error()));
-    return rows;
+    for (const bool whole : {false, true}) {
+        if (auto done = run_query(whole, "joins", "j", "at", "count(*), count(DISTINCT j.person)",
+                                  [](ReportCounts& counts, Statement& row) {
+                                      counts.joins = static_cast<std::uint64_t>(row.column_int64(1));
+                                      counts.unique_people = static_cast<std::uint64_t>(row.column_int64(2));
+                                  });
+            !done)
+            return fail(std::move(done.error()));
+        if (auto done = run_query(whole, "plays", "p", "start", "count(*)",
+                                  [](ReportCounts& counts, Statement& row) {
+                                      counts.plays = static_cast<std::uint64_t>(row.column_int64(1));
+                                  });
+            !done)
+            return fail(std::move(done.error()));
+    }
+    return out;
 }
 
 class SqliteDatabase final : public HubDatabase {

@@ -105,6 +105,11 @@ struct ReportCounts {
 // of local wall time (a count the caller formats).
 using ReportRows = std::map<std::string, ReportCounts>;
 
+struct Report {
+    ReportRows rows;
+    ReportCounts total;  // the whole span: a person in several rows is one unique person here
+};
+
 class HubStore {
   public:
     virtual ~HubStore() = default;
@@ -187,7 +192,7 @@ class HubStore {
     virtual Result<bool> insert_record(const content::Record& record, std::string_view json) = 0;
     virtual Result<std::uint64_t> record_count() = 0;
 
-    virtual Result<ReportRows> participation(const ReportQuery& query) = 0;
+    virtual Result<Report> participation(const ReportQuery& query) = 0;
 };
 
 struct StoreOptions {

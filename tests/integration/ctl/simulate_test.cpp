@@ -188,7 +188,7 @@ TEST_F(SimulateTest, ReportShowsTheSimulatedJoins) {
     EXPECT_TRUE(std::regex_search(table.out, std::regex{R"(\ns1\s+seoul\s+1\s+2\s+2\s+0\s+-\n)"})) << table;
     EXPECT_TRUE(std::regex_search(table.out, std::regex{R"(\ns2\s+city-hall\s+2\s+3\s+3\s+0\s+-\n)"}))
         << table;
-    EXPECT_THAT(table.out, HasSubstr("total: 5 joins, 0 plays\n"));
+    EXPECT_THAT(table.out, HasSubstr("total: 5 joins, 5 people, 0 plays\n"));
 
     const CtlRun by_line = ctl({"report", "participation", "--by", "line"});
     ASSERT_EQ(by_line.exit_code, 0) << by_line;

@@ -229,6 +229,36 @@ TEST_F(ReportTest, AStationNameASpreadsheetWouldRunIsKeptAsText) {
               R"x(=HYPERLINK("http://x","y"))x");
 }
 
+TEST_F(ReportTest, APersonInTwoCampaignsIsOneUniquePersonInTheTotal) {
+    ASSERT_EQ(
+        call_text(
+            http::verb::put, "/v1/campaigns/other", m_hub.marketer_token(),
+            R"({"id":"other","name":"Other","window":{"start":"2020-01-01T00:00:00Z","end":"2099-01-01T00:00:00Z"},)"
+            R"("targets":{"all":true},"items":[{"asset":"poster.png","duration":"5s"}],)"
+            R"("join":{"channels":["line-test"],"prompt":"{code}"}})",
+            "application/json")
+            .status,
+        201);
+    // Person 1 joined fest at s1 two hours ago; now they join the other campaign at s1 too.
+    const auto joined =
+        post_one(ChannelKind::line, message(50, 1, current_code("other", "s1", ChannelKind::line)));
+    ASSERT_EQ(joined.body.at("results").at(0).at("outcome").as_string(), "joined") << joined.text;
+
+    const auto all = report("by=screen");
+    ASSERT_EQ(all.status, 200) << all.text;
+    EXPECT_EQ(all.body.at("total").at("joins").as_int64(), 5) << all.text;
+    EXPECT_EQ(all.body.at("total").at("unique_people").as_int64(), 4) << all.text;
+    EXPECT_EQ(row(all, "s1")->at("joins").as_int64(), 4) << all.text;
+    EXPECT_EQ(row(all, "s1")->at("unique_people").as_int64(), 3) << all.text;
+    EXPECT_EQ(all.body.at("total").at("plays").as_int64(), 7) << all.text;
+    const auto fest = report("campaign=fest&by=hour&tz=Asia/Seoul");
+    EXPECT_EQ(fest.body.at("total").at("unique_people").as_int64(), 4) << fest.text;
+    const auto recent = report(fmt::format("by=line&from={}", content::format_rfc3339(m_now - 30min)));
+    EXPECT_EQ(recent.body.at("total").at("joins").as_int64(), 2) << recent.text;
+    EXPECT_EQ(recent.body.at("total").at("unique_people").as_int64(), 2) << recent.text;
+    EXPECT_EQ(recent.body.at("total").at("plays").as_int64(), 0) << recent.text;
+}
+
 TEST_F(ReportTest, CampaignFilterAndBadParameters) {
     ASSERT_EQ(
         call_text(
