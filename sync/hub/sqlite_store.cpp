@@ -25,8 +25,7 @@ CREATE TABLE api_tokens (hash TEXT PRIMARY KEY, role TEXT NOT NULL, name TEXT NO
                          created_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE screens (id TEXT PRIMARY KEY, station TEXT NOT NULL, line TEXT NOT NULL, body TEXT NOT NULL,
                       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-                      last_seen INTEGER, health TEXT);
-CREATE TABLE feed_seqs (screen TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+                      last_seen INTEGER, health TEXT, last_seq INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE device_tokens (hash TEXT PRIMARY KEY, screen TEXT NOT NULL REFERENCES screens(id) ON DELETE CASCADE,
                             created_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX device_tokens_by_screen ON device_tokens(screen);
@@ -62,7 +61,15 @@ CREATE TABLE plays (id BLOB PRIMARY KEY, screen TEXT NOT NULL, campaign TEXT NOT
 CREATE INDEX plays_by_time ON plays(start);
 )sql";
 
-constexpr std::array<content::Migration, 1> migrations{{{1, schema_v1}}};
+// Counters stopped being stored events: a screen's seq is its newest event's, and is kept apart
+// only when its events are pruned, instead of on the screen's row at every event.
+constexpr std::string_view schema_v2 = R"sql(
+CREATE TABLE feed_seqs (screen TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO feed_seqs (screen, seq) SELECT id, last_seq FROM screens WHERE last_seq > 0;
+ALTER TABLE screens DROP COLUMN last_seq;
+)sql";
+
+constexpr std::array<content::Migration, 2> migrations{{{1, schema_v1}, {2, schema_v2}}};
 
 std::int64_t ms(WallTime time) {
     return time.time_since_epoch().count();
@@ -720,6 +727,10 @@ Result<Role> parse_role(std::string_view text) {
     if (text == "marketer") return Role::marketer;
     if (text == "operator") return Role::operator_;
     return fail(Errc::invalid_input, "\"{}\" is not a role; expected marketer or operator", text);
+}
+
+std::span<const content::Migration> sqlite_migrations() {
+    return migrations;
 }
 
 Result<std::unique_ptr<HubDatabase>> open_sqlite_database(const StoreOptions& options) {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "content/join_code.hpp"
 #include "content/records.hpp"
 #include "content/screen.hpp"
+#include "content/store.hpp"
 
 namespace dwell::sync::hub {
 
@@ -213,6 +215,10 @@ class HubDatabase {
 
 // SQLite (WAL, synchronous=FULL: a commit is on disk before it returns).
 Result<std::unique_ptr<HubDatabase>> open_sqlite_database(const StoreOptions& options);
+
+// The SQLite schema's migrations in order, which open_sqlite_database applies; for tests that
+// start from an older version.
+std::span<const content::Migration> sqlite_migrations();
 
 // Connections for request threads: borrowed for one read and handed back.
 class StorePool {

@@ -144,7 +144,7 @@ void Writer::run() {
         std::vector<std::unique_ptr<Job>> jobs;
         {
             std::unique_lock lock(m_mutex);
-            // Counters that are due wake the writer even when no job comes.
+            // A prune that is due wakes the writer even when no job comes.
             const auto deadline = m_last_prune + m_options.prune_interval;
             m_wake.wait_until(lock, deadline, [this] { return m_stopping || !m_queue.empty(); });
             if (m_stopping && m_queue.empty()) break;

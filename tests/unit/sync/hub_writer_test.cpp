@@ -163,6 +163,26 @@ TEST_F(WriterTest, NumberingContinuesAfterAScreensEventsWerePrunedAndTheHubResta
     EXPECT_EQ(emit_to("b"), 2U) << "a screen's seq never goes back";
 }
 
+TEST(HubSchemaTest, AVersionOneDatabaseKeepsItsScreensSeqsWhenMigrated) {
+    test::TempDir folder;
+    const auto file = folder / "hub.db";
+    {
+        auto db = content::Store::open(file).value();
+        ASSERT_TRUE(db->migrate(sqlite_migrations().first(1)));
+        ASSERT_TRUE(
+            db->exec("INSERT INTO screens (id, station, line, body, created_at, updated_at, last_seq) "
+                     "VALUES ('a', 'seoul', '1', '{}', 0, 0, 7), ('b', 'seoul', '1', '{}', 0, 0, 0)"));
+    }
+    auto database = open_sqlite_database(StoreOptions{file});
+    ASSERT_TRUE(database) << database.error().message;
+    const auto seqs = (*database)->connect().value()->last_seqs().value();
+    EXPECT_EQ(seqs, (std::map<std::string, std::uint64_t>{{"a", 7}, {"b", 0}}));
+    auto check = content::Store::open(file).value();
+    auto version = check->prepare("PRAGMA user_version").value();
+    ASSERT_TRUE(version.step().value());
+    EXPECT_EQ(version.column_int64(0), static_cast<std::int64_t>(sqlite_migrations().size()));
+}
+
 TEST_F(WriterTest, ARefusedJobChangesNothingAndItsBatchMatesCommit) {
     // Both jobs go into one batch: the writer is busy while they are queued.
     std::promise<void> release;
