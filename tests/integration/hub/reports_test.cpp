@@ -85,6 +85,19 @@ class ReportTest : public HubTest {
         return nullptr;
     }
 
+    // A second interactive campaign on every screen, taking joins on `channel`.
+    void add_other_campaign(std::string_view channel) {
+        const auto put = call_text(
+            http::verb::put, "/v1/campaigns/other", m_hub.marketer_token(),
+            fmt::format(R"({{"id":"other","name":"Other","window":{{"start":"2020-01-01T00:00:00Z",)"
+                        R"("end":"2099-01-01T00:00:00Z"}},"targets":{{"all":true}},)"
+                        R"("items":[{{"asset":"poster.png","duration":"5s"}}],)"
+                        R"("join":{{"channels":["{}"],"prompt":"{{code}}"}}}})",
+                        channel),
+            "application/json");
+        if (put.status != 201) throw std::runtime_error("adding the other campaign failed: " + put.text);
+    }
+
     config::WallTime m_now{};
     config::WallTime m_earlier{};
 };
@@ -230,15 +243,7 @@ TEST_F(ReportTest, AStationNameASpreadsheetWouldRunIsKeptAsText) {
 }
 
 TEST_F(ReportTest, APersonInTwoCampaignsIsOneUniquePersonInTheTotal) {
-    ASSERT_EQ(
-        call_text(
-            http::verb::put, "/v1/campaigns/other", m_hub.marketer_token(),
-            R"({"id":"other","name":"Other","window":{"start":"2020-01-01T00:00:00Z","end":"2099-01-01T00:00:00Z"},)"
-            R"("targets":{"all":true},"items":[{"asset":"poster.png","duration":"5s"}],)"
-            R"("join":{"channels":["line-test"],"prompt":"{code}"}})",
-            "application/json")
-            .status,
-        201);
+    add_other_campaign("line-test");
     // Person 1 joined fest at s1 two hours ago; now they join the other campaign at s1 too.
     const auto joined =
         post_one(ChannelKind::line, message(50, 1, current_code("other", "s1", ChannelKind::line)));
@@ -260,15 +265,7 @@ TEST_F(ReportTest, APersonInTwoCampaignsIsOneUniquePersonInTheTotal) {
 }
 
 TEST_F(ReportTest, CampaignFilterAndBadParameters) {
-    ASSERT_EQ(
-        call_text(
-            http::verb::put, "/v1/campaigns/other", m_hub.marketer_token(),
-            R"({"id":"other","name":"Other","window":{"start":"2020-01-01T00:00:00Z","end":"2099-01-01T00:00:00Z"},)"
-            R"("targets":{"all":true},"items":[{"asset":"poster.png","duration":"5s"}],)"
-            R"("join":{"channels":["telegram-test"],"prompt":"{code}"}})",
-            "application/json")
-            .status,
-        201);
+    add_other_campaign("telegram-test");
     ASSERT_EQ(
         post_one(ChannelKind::telegram, message(9, 9, current_code("other", "s3", ChannelKind::telegram)))
             .status,
