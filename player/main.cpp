@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/cli.hpp"
 #include "config/config_file.hpp"
 #include "config/log.hpp"
 #include "config/units.hpp"
@@ -15,16 +16,7 @@ namespace {
 
 using namespace dwell;
 
-// CLI11 validators that parse with the project's own parsers, so flags and YAML read values alike.
-template <class Parse>
-CLI::Validator parsed_by(Parse parse, std::string what) {
-    return CLI::Validator(
-        [parse](std::string& text) -> std::string {
-            auto value = parse(text);
-            return value ? std::string{} : value.error().message;
-        },
-        std::move(what));
-}
+using config::parsed_by;
 
 }  // namespace
 

@@ -9,22 +9,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "config/cli.hpp"
 #include "config/clock.hpp"
 #include "config/error.hpp"
 
 namespace dwell::sync::ctl {
 
-// A CLI11 validator that parses with a dwell parser, so a flag and a YAML value read alike and a bad
-// one is a command-line error (exit 2) before anything is done.
-template <class Parse>
-CLI::Validator parsed_by(Parse parse, std::string what) {
-    return CLI::Validator(
-        [parse](std::string& text) -> std::string {
-            auto value = parse(text);
-            return value ? std::string{} : value.error().message;
-        },
-        std::move(what));
-}
+// A bad flag value is a command-line error: exit 2, before anything is done.
+using config::parsed_by;
 
 // A whole decimal number, for ->transform(): CLI11 alone would read "010" as octal 8 and "0x10" as
 // 16; this passes it on in plain decimal, or refuses it.

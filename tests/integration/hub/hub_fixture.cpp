@@ -255,21 +255,18 @@ JsonResponse HubTest::put_campaign(std::string_view id, std::string_view extra_j
 
 std::string HubTest::code_at(std::string_view campaign, std::string_view screen, config::ChannelKind kind,
                              config::WallTime at) {
-    auto response = call(http::verb::get,
-                         fmt::format("/v1/campaigns/{}/preview?screen={}&at={}", campaign, screen,
-                                     content::format_rfc3339(at)),
-                         m_hub.marketer_token());
-    if (response.status != 200) throw std::runtime_error("preview failed: " + response.text);
-    for (const auto& join : response.body.at("join").as_array())
-        if (join.at("channel").as_string() == test_channel(kind))
-            return std::string{join.at("code").as_string()};
-    throw std::runtime_error("no code for the channel in " + response.text);
+    return preview_code(fmt::format("/v1/campaigns/{}/preview?screen={}&at={}", campaign, screen,
+                                    content::format_rfc3339(at)),
+                        kind);
 }
 
 std::string HubTest::current_code(std::string_view campaign, std::string_view screen,
                                   config::ChannelKind kind) {
-    auto response = call(http::verb::get, fmt::format("/v1/campaigns/{}/preview?screen={}", campaign, screen),
-                         m_hub.marketer_token());
+    return preview_code(fmt::format("/v1/campaigns/{}/preview?screen={}", campaign, screen), kind);
+}
+
+std::string HubTest::preview_code(const std::string& target, config::ChannelKind kind) {
+    auto response = call(http::verb::get, target, m_hub.marketer_token());
     if (response.status != 200) throw std::runtime_error("preview failed: " + response.text);
     for (const auto& join : response.body.at("join").as_array())
         if (join.at("channel").as_string() == test_channel(kind))

@@ -113,6 +113,8 @@ class HubTest : public ::testing::Test {
     // The same at a given time.
     std::string code_at(std::string_view campaign, std::string_view screen, config::ChannelKind kind,
                         config::WallTime at);
+    // The channel's code in the preview at `target` (a preview route with its query).
+    std::string preview_code(const std::string& target, config::ChannelKind kind);
 
     // A signed webhook, as the platform would post it, for the channel of that kind.
     JsonResponse post_webhook(config::ChannelKind kind,
