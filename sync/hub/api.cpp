@@ -152,16 +152,22 @@ void add_routes(net::Router& router, HubContext& hub) {
                           }},
                           {}});
 
-    router.add(http::verb::get, "/healthz",
-               net::Route{"healthz",
-                          net::BufferedHandler{[&hub](net::Exchange&) {
-                              return net::ready(net::json_reply(
-                                  http::status::ok,
-                                  boost::json::object{{"status", "ok"},
-                                                      {"writer_queue", hub.writer.queued()},
-                                                      {"time", content::format_rfc3339(hub.clock.now())}}));
-                          }},
-                          {}});
+    router.add(
+        http::verb::get, "/healthz",
+        net::Route{"healthz",
+                   net::BufferedHandler{[&hub](net::Exchange&) {
+                       boost::json::object body{{"status", "ok"},
+                                                {"writer_queue", hub.writer.queued()},
+                                                {"time", content::format_rfc3339(hub.clock.now())}};
+                       const auto broken = hub.writer.broken();
+                       if (broken) {
+                           body["status"] = "failing";
+                           body["problem"] = broken->message;
+                       }
+                       return net::ready(net::json_reply(
+                           broken ? http::status::service_unavailable : http::status::ok, std::move(body)));
+                   }},
+                   {}});
     router.add(http::verb::get, "/metrics",
                net::Route{"metrics",
                           net::BufferedHandler{[&hub](net::Exchange&) {

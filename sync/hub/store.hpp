@@ -112,6 +112,14 @@ struct Report {
     ReportCounts total;  // the whole span: a person in several rows is one unique person here
 };
 
+// Makes every commit that returned before flush() was called durable. May be called from a thread
+// other than the one committing.
+class CommitFlusher {
+  public:
+    virtual ~CommitFlusher() = default;
+    virtual Result<void> flush() = 0;
+};
+
 class HubStore {
   public:
     virtual ~HubStore() = default;
@@ -120,6 +128,10 @@ class HubStore {
     virtual Result<void> begin() = 0;
     virtual Result<void> commit() = 0;
     virtual void rollback() = 0;
+    // From now on commit() returns once the change is visible, before it is on disk, and the
+    // flusher returned makes it durable. One thread can then write the next batch while another
+    // waits for the disk, instead of the disk's wait stalling every change behind it.
+    virtual Result<std::unique_ptr<CommitFlusher>> defer_durability() = 0;
 
     // ---- settings (the person-id pepper, ...) ----
     virtual Result<std::optional<std::string>> setting(std::string_view key) = 0;
@@ -213,7 +225,8 @@ class HubDatabase {
     virtual Result<std::unique_ptr<HubStore>> connect_writer() = 0;
 };
 
-// SQLite (WAL, synchronous=FULL: a commit is on disk before it returns).
+// SQLite (WAL, synchronous=FULL: a commit is on disk before it returns, unless its connection
+// deferred durability, when the flusher syncs the WAL).
 Result<std::unique_ptr<HubDatabase>> open_sqlite_database(const StoreOptions& options);
 
 // The SQLite schema's migrations in order, which open_sqlite_database applies; for tests that

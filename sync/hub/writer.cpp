@@ -13,6 +13,10 @@ std::shared_ptr<spdlog::logger> log() {
     return logger;
 }
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Errors that say the database itself failed, which no job can be blamed for.
 bool fails_the_batch(const Error& error) {
     return error.code == Errc::storage || error.code == Errc::io || error.code == Errc::internal;
@@ -78,9 +82,14 @@ Writer::Writer(std::unique_ptr<HubStore> store, CatalogHolder& catalog, EventSin
 Result<std::unique_ptr<Writer>> Writer::create(std::unique_ptr<HubStore> store, CatalogHolder& catalog,
                                                EventSink& sink, JoinTotals& totals,
                                                const config::Clock& clock, Metrics* metrics,
-                                               WriterOptions options) {
+                                               WriterOptions options,
+                                               std::unique_ptr<CommitFlusher> flusher) {
+    auto own = store->defer_durability();
+    if (!own) return fail(std::move(own.error()));
     std::unique_ptr<Writer> writer{
         new Writer(std::move(store), catalog, sink, totals, clock, metrics, options)};
+    writer->m_flusher = flusher ? std::move(flusher) : std::move(*own);
+    writer->m_written_catalog = catalog.get();
     if (auto loaded = writer->load_state(); !loaded) return fail(std::move(loaded.error()));
     return writer;
 }
@@ -109,7 +118,15 @@ Writer::~Writer() {
 void Writer::start() {
     if (m_thread.joinable()) return;
     m_last_prune = std::chrono::steady_clock::now();
-    m_thread = std::thread([this] { run(); });
+    m_flush_thread = std::thread([this] { flush_loop(); });
+    m_thread = std::thread([this] {
+        run();
+        {
+            std::lock_guard lock(m_flush_mutex);
+            m_written_all = true;
+        }
+        m_flush_wake.notify_all();
+    });
 }
 
 void Writer::stop() {
@@ -119,6 +136,7 @@ void Writer::stop() {
     }
     m_wake.notify_all();
     if (m_thread.joinable()) m_thread.join();
+    if (m_flush_thread.joinable()) m_flush_thread.join();
     // Jobs never run (the writer was not started) are dropped, which completes them with an error.
     std::lock_guard lock(m_mutex);
     m_queue.clear();
@@ -127,7 +145,7 @@ void Writer::stop() {
 bool Writer::submit(std::unique_ptr<Job> job) {
     {
         std::lock_guard lock(m_mutex);
-        if (m_stopping || m_queue.size() >= m_options.queue_limit) return false;
+        if (m_stopping || m_broken || m_queue.size() >= m_options.queue_limit) return false;
         m_queue.push_back(std::move(job));
     }
     m_wake.notify_one();
@@ -137,6 +155,21 @@ bool Writer::submit(std::unique_ptr<Job> job) {
 std::size_t Writer::queued() const {
     std::lock_guard lock(m_mutex);
     return m_queue.size();
+}
+
+std::optional<Error> Writer::broken() const {
+    std::lock_guard lock(m_mutex);
+    return m_broken;
+}
+
+void Writer::break_down(const Error& error) {
+    std::lock_guard lock(m_mutex);
+    if (m_broken) return;
+    m_broken = error;
+    log()->critical(
+        "{}; the hub takes no more changes, since what reached the disk is unknown: restart it once "
+        "the disk is fixed, and the database recovers what was acknowledged",
+        error.message);
 }
 
 void Writer::run() {
@@ -163,8 +196,12 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
     const auto started = std::chrono::steady_clock::now();
     const bool prune_due = started - m_last_prune >= m_options.prune_interval;
     if (jobs.empty() && !prune_due) return;
+    if (auto broken = this->broken()) {
+        for (auto& job : jobs) job->finish(&*broken);
+        return;
+    }
 
-    Batch batch{*this, *m_store, m_clock.now(), m_catalog.get()};
+    Batch batch{*this, *m_store, m_clock.now(), m_written_catalog};
     std::vector<std::optional<Error>> refused(jobs.size());
     std::optional<Error> failure;
     if (auto begun = m_store->begin(); !begun) failure = std::move(begun.error());
@@ -185,11 +222,9 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
     if (!failure)
         if (auto committed = m_store->commit(); !committed) failure = std::move(committed.error());
 
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (m_metrics) m_metrics->batch(jobs.size(), seconds, !failure);
-
     if (failure) {
         m_store->rollback();
+        if (m_metrics) m_metrics->batch(jobs.size(), seconds_since(started), false);
         log()->error("a batch of {} changes was rolled back: {}", jobs.size(), failure->message);
         // Seqs and counts were advanced in memory for the lost batch; the database has the truth.
         if (auto reloaded = load_state(); !reloaded)
@@ -198,21 +233,60 @@ void Writer::run_batch(std::vector<std::unique_ptr<Job>> jobs) {
         return;
     }
 
-    if (batch.m_edited) m_catalog.set(std::move(batch.m_edited));
+    if (prune_due) m_unpersisted_seqs.clear();  // the prune wrote them all, this batch's included
+    Committed committed{std::move(jobs), std::move(refused), std::move(batch.m_events), nullptr, {}, started};
+    if (batch.m_edited) committed.catalog = m_written_catalog = std::move(batch.m_edited);
     for (const auto& [campaign, screens] : batch.m_counted) {
         const auto& counts = m_counts[campaign];
-        std::map<std::string, std::uint64_t> changed;
-        for (const std::string& screen : screens) changed.emplace(screen, counts.screens.at(screen));
-        m_totals.set(campaign, counts.total, changed);
+        auto& totals = committed.totals.emplace_back(Committed::Totals{campaign, counts.total, {}});
+        for (const std::string& screen : screens) totals.screens.emplace(screen, counts.screens.at(screen));
     }
-    if (prune_due) m_unpersisted_seqs.clear();  // the prune wrote them all, this batch's included
-    m_sink.publish(batch.m_events);
-    if (!batch.m_counted.empty()) {
+    {
+        std::lock_guard lock(m_flush_mutex);
+        m_committed.push_back(std::move(committed));
+    }
+    m_flush_wake.notify_one();
+}
+
+void Writer::flush_loop() {
+    for (;;) {
+        std::deque<Committed> ready;
+        {
+            std::unique_lock lock(m_flush_mutex);
+            m_flush_wake.wait(lock, [this] { return m_written_all || !m_committed.empty(); });
+            if (m_committed.empty()) break;
+            ready.swap(m_committed);
+        }
+        // One sync covers every batch committed before it started.
+        std::optional<Error> failure = broken();
+        if (!failure)
+            if (auto flushed = m_flusher->flush(); !flushed) {
+                break_down(flushed.error());
+                failure = std::move(flushed.error());
+            }
+        for (Committed& batch : ready) {
+            if (failure) {
+                if (m_metrics) m_metrics->batch(batch.jobs.size(), seconds_since(batch.started), false);
+                for (auto& job : batch.jobs) job->finish(&*failure);
+            } else {
+                publish(batch);
+            }
+        }
+    }
+}
+
+void Writer::publish(Committed& batch) {
+    if (batch.catalog) m_catalog.set(std::move(batch.catalog));
+    for (const auto& totals : batch.totals) m_totals.set(totals.campaign, totals.total, totals.screens);
+    m_sink.publish(batch.events);
+    if (!batch.totals.empty()) {
         std::vector<std::string> counted;
-        for (const auto& [campaign, screens] : batch.m_counted) counted.push_back(campaign);
+        for (const auto& totals : batch.totals) counted.push_back(totals.campaign);
         m_sink.recounted(counted);
     }
-    for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->finish(refused[i] ? &*refused[i] : nullptr);
+    if (m_metrics) m_metrics->batch(batch.jobs.size(), seconds_since(batch.started), true);
+    for (std::size_t i = 0; i < batch.jobs.size(); ++i)
+        batch.jobs[i]->finish(batch.refused[i] ? &*batch.refused[i] : nullptr);
 }
 
 Result<void> Writer::prune(Batch& batch) {

@@ -1,7 +1,13 @@
 // The hub's one writer: every change to the database runs here, on one thread, in batched
-// transactions (group commit). A request waits for its change to be committed before it is
-// answered, so whatever the hub acknowledged survives a crash; batching makes that cheap, since
-// one fsync covers every change that arrived while the previous batch was being written.
+// transactions (group commit). A request waits for its change to be committed and on disk before
+// it is answered, so whatever the hub acknowledged survives a crash or a power cut; batching makes
+// that cheap, since one sync covers every change that arrived while the previous one was written.
+//
+// Writing and syncing are a pipeline: the writer thread commits a batch and hands it to the flush
+// thread, which syncs the database's log and only then publishes the batch's events and answers
+// its jobs, while the writer thread already writes the next batch. A sync that fails leaves the
+// disk's state unknown (the kernel may have dropped the pages it could not write), so the writer
+// then takes no more changes until the hub is restarted and the database recovers from its log.
 //
 // The writer also numbers live events (a strict per-screen seq, stored with the event in the same
 // transaction) and keeps join counts, telling the feed which campaigns' totals moved.
@@ -122,23 +128,25 @@ class Job {
     // internal fails the whole batch; any other error refuses this job alone, which must then
     // not have written anything (check first, write after).
     virtual Result<void> apply(Batch& batch) = 0;
-    // After the batch committed (error null) or failed. Runs on the writer thread: must not block.
+    // After the batch is durable (error null) or failed. Runs on a writer thread: must not block.
     virtual void finish(const Error* error) = 0;
 };
 
 class Writer {
   public:
     // Loads seqs and join totals from the store, which it keeps for its thread.
+    // `flusher` replaces the store's own (store.defer_durability()), for tests.
     static Result<std::unique_ptr<Writer>> create(std::unique_ptr<HubStore> store, CatalogHolder& catalog,
                                                   EventSink& sink, JoinTotals& totals,
                                                   const config::Clock& clock, Metrics* metrics,
-                                                  WriterOptions options = {});
+                                                  WriterOptions options = {},
+                                                  std::unique_ptr<CommitFlusher> flusher = nullptr);
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
     ~Writer();
 
     void start();
-    // Runs what is queued, commits it, and ends the thread. Later submits are refused.
+    // Runs what is queued, commits and syncs it, and ends the threads. Later submits are refused.
     void stop();
 
     // Queues a job; false when the queue is full or the writer stopped, and the job is then
@@ -165,6 +173,8 @@ class Writer {
     }
 
     [[nodiscard]] std::size_t queued() const;
+    // Why the writer takes no more changes (a failed sync), if it does not.
+    [[nodiscard]] std::optional<Error> broken() const;
 
   private:
     friend class Batch;
@@ -208,10 +218,29 @@ class Writer {
 
     Writer(std::unique_ptr<HubStore> store, CatalogHolder& catalog, EventSink& sink, JoinTotals& totals,
            const config::Clock& clock, Metrics* metrics, WriterOptions options);
+    // A batch committed but perhaps not yet on disk, and what to publish once it is.
+    struct Committed {
+        std::vector<std::unique_ptr<Job>> jobs;
+        std::vector<std::optional<Error>> refused;
+        std::vector<EmittedEvent> events;
+        std::shared_ptr<const Catalog> catalog;  // when the batch changed it
+        struct Totals {
+            std::string campaign;
+            std::uint64_t total = 0;
+            std::map<std::string, std::uint64_t> screens;  // the ones that changed
+        };
+        std::vector<Totals> totals;
+        std::chrono::steady_clock::time_point started;
+    };
+
     Result<void> load_state();
     void run();
     void run_batch(std::vector<std::unique_ptr<Job>> jobs);
     Result<void> prune(Batch& batch);
+    void flush_loop();
+    void publish(Committed& batch);
+    // Fails jobs with `error`, and with it every later submit.
+    void break_down(const Error& error);
 
     std::unique_ptr<HubStore> m_store;
     CatalogHolder& m_catalog;
@@ -221,12 +250,21 @@ class Writer {
     Metrics* m_metrics;
     WriterOptions m_options;
 
-    // m_mutex guards m_queue and m_stopping; m_wake signals new work.
+    // m_mutex guards m_queue, m_stopping and m_broken; m_wake signals new work.
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<std::unique_ptr<Job>> m_queue;
     bool m_stopping = false;
+    std::optional<Error> m_broken;
     std::thread m_thread;
+
+    // m_flush_mutex guards m_committed and m_written_all; m_flush_wake signals either.
+    std::unique_ptr<CommitFlusher> m_flusher;
+    std::mutex m_flush_mutex;
+    std::condition_variable m_flush_wake;
+    std::deque<Committed> m_committed;
+    bool m_written_all = false;  // the writer thread ended
+    std::thread m_flush_thread;
 
     // Writer thread only.
     struct CampaignCount {
@@ -235,7 +273,8 @@ class Writer {
     };
     std::map<std::string, std::uint64_t, std::less<>> m_seqs;    // last seq per screen
     std::map<std::string, CampaignCount, std::less<>> m_counts;  // joins per campaign and screen
-    std::set<std::string> m_unpersisted_seqs;  // screens whose seq is only in their newest event
+    std::set<std::string> m_unpersisted_seqs;          // screens whose seq is only in their newest event
+    std::shared_ptr<const Catalog> m_written_catalog;  // with every committed batch's changes
     std::chrono::steady_clock::time_point m_last_prune{};
 };
 

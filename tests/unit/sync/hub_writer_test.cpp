@@ -3,7 +3,11 @@
 #include "sync/hub/writer.hpp"
 
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -43,11 +47,58 @@ class RecordingSink final : public EventSink {
     std::vector<std::string> m_recounts;
 };
 
+// Holds every sync until the test lets it go, or fails it; shared with the flusher the writer owns.
+struct SyncGate {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int entered = 0;
+    bool open = false;
+    std::optional<Error> failure;
+
+    void release(std::optional<Error> fail_with = std::nullopt) {
+        {
+            std::lock_guard lock(mutex);
+            open = true;
+            failure = std::move(fail_with);
+        }
+        changed.notify_all();
+    }
+    int syncs() {
+        std::lock_guard lock(mutex);
+        return entered;
+    }
+    bool wait_entered(int count) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, 10s, [&] { return entered >= count; });
+    }
+};
+
+class GatedFlusher final : public CommitFlusher {
+  public:
+    GatedFlusher(std::unique_ptr<CommitFlusher> disk, std::shared_ptr<SyncGate> gate)
+        : m_disk(std::move(disk)), m_gate(std::move(gate)) {}
+    Result<void> flush() override {
+        std::unique_lock lock(m_gate->mutex);
+        ++m_gate->entered;
+        m_gate->changed.notify_all();
+        m_gate->changed.wait(lock, [&] { return m_gate->open; });
+        if (m_gate->failure) return fail(*m_gate->failure);
+        return m_disk->flush();
+    }
+
+  private:
+    std::unique_ptr<CommitFlusher> m_disk;
+    std::shared_ptr<SyncGate> m_gate;
+};
+
 class WriterTest : public ::testing::Test {
   protected:
     void SetUp() override { open(); }
+    void TearDown() override {
+        if (m_gate) m_gate->release();  // a writer cannot stop while a sync is held
+    }
 
-    void open(WriterOptions options = {}) {
+    void open(WriterOptions options = {}, std::shared_ptr<SyncGate> gate = nullptr) {
         m_writer.reset();
         m_database.reset();
         auto database = open_sqlite_database(StoreOptions{m_folder / "hub.db"});
@@ -62,8 +113,11 @@ class WriterTest : public ::testing::Test {
         auto catalog = std::make_shared<Catalog>();
         for (const char* id : {"a", "b"}) catalog->screens.emplace(id, seoul_screen(id));
         m_catalog = std::make_unique<CatalogHolder>(std::move(catalog));
-        auto writer =
-            Writer::create(std::move(*store), *m_catalog, m_sink, m_totals, m_clock, nullptr, options);
+        std::unique_ptr<CommitFlusher> flusher;
+        m_gate = std::move(gate);
+        if (m_gate) flusher = std::make_unique<GatedFlusher>((*store)->defer_durability().value(), m_gate);
+        auto writer = Writer::create(std::move(*store), *m_catalog, m_sink, m_totals, m_clock, nullptr,
+                                     options, std::move(flusher));
         ASSERT_TRUE(writer) << writer.error().message;
         m_writer = std::move(*writer);
         m_writer->start();
@@ -85,7 +139,17 @@ class WriterTest : public ::testing::Test {
     std::unique_ptr<HubDatabase> m_database;
     std::unique_ptr<CatalogHolder> m_catalog;
     std::unique_ptr<Writer> m_writer;
+    std::shared_ptr<SyncGate> m_gate;
 };
+
+// Starts `work` on the writer; its result arrives in the returned future.
+template <class T>
+std::future<Result<T>> start(Writer& writer, std::function<Result<T>(Batch&)> work) {
+    auto done = std::make_shared<std::promise<Result<T>>>();
+    auto future = done->get_future();
+    writer.perform<T>(work, [done](Result<T> result) { done->set_value(std::move(result)); });
+    return future;
+}
 
 TEST_F(WriterTest, EventsAreNumberedPerScreenAndPublishedAfterTheyAreStored) {
     auto seqs = run<std::vector<std::uint64_t>>([](Batch& batch) -> Result<std::vector<std::uint64_t>> {
@@ -252,6 +316,89 @@ TEST_F(WriterTest, AStoppedWriterRefusesWorkWithAnError) {
     auto refused = run<int>([](Batch&) -> Result<int> { return 1; });
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, Errc::storage);
+}
+
+TEST_F(WriterTest, AChangeIsAnsweredOnlyOnceOnDiskWhileTheNextBatchIsAlreadyWritten) {
+    auto gate = std::make_shared<SyncGate>();
+    open({}, gate);
+    std::function<Result<std::uint64_t>(Batch&)> emit_a = [](Batch& batch) {
+        return batch.emit("a", content::ManifestEvent{});
+    };
+    auto first = start(*m_writer, emit_a);
+    ASSERT_TRUE(gate->wait_entered(1)) << "the first batch was committed and its sync began";
+
+    // The sync is held: the change is committed, but not answered or published yet.
+    EXPECT_EQ(first.wait_for(50ms), std::future_status::timeout);
+    EXPECT_TRUE(m_sink.events().empty());
+    EXPECT_EQ(m_database->connect().value()->events_between("a", 0, 10).value().size(), 1U);
+
+    // Meanwhile the writer takes and commits the next batch.
+    std::promise<void> applied;
+    std::function<Result<std::uint64_t>(Batch&)> emit_b = [&applied](Batch& batch) {
+        auto seq = batch.emit("b", content::ManifestEvent{});
+        applied.set_value();
+        return seq;
+    };
+    auto second = start(*m_writer, emit_b);
+    EXPECT_EQ(applied.get_future().wait_for(10s), std::future_status::ready)
+        << "the second batch ran while the first one's sync was held";
+    EXPECT_EQ(second.wait_for(50ms), std::future_status::timeout);
+
+    gate->release();
+    EXPECT_EQ(first.get().value(), 1U);
+    EXPECT_EQ(second.get().value(), 1U);
+    const auto events = m_sink.events();
+    ASSERT_EQ(events.size(), 2U);
+    EXPECT_EQ(events[0].screen, "a") << "published in commit order";
+    EXPECT_EQ(events[1].screen, "b");
+}
+
+TEST_F(WriterTest, AFailedSyncFailsItsChangesAndTheWriterTakesNoMoreUntilRestarted) {
+    auto gate = std::make_shared<SyncGate>();
+    open({}, gate);
+    ASSERT_FALSE(m_writer->broken());
+    std::function<Result<std::uint64_t>(Batch&)> emit_a = [](Batch& batch) {
+        return batch.emit("a", content::ManifestEvent{});
+    };
+    auto first = start(*m_writer, emit_a);
+    ASSERT_TRUE(gate->wait_entered(1));
+    gate->release(Error{Errc::storage, "cannot write the database's write-ahead log to disk: I/O error"});
+
+    const auto lost = first.get();
+    ASSERT_FALSE(lost) << "a change whose sync failed is never acknowledged";
+    EXPECT_EQ(lost.error().code, Errc::storage);
+    EXPECT_NE(lost.error().message.find("I/O error"), std::string::npos) << lost.error().message;
+    EXPECT_TRUE(m_sink.events().empty()) << "nothing unsynced reaches the screens";
+
+    const auto broken = m_writer->broken();
+    ASSERT_TRUE(broken);
+    EXPECT_NE(broken->message.find("I/O error"), std::string::npos);
+    auto refused = run<std::uint64_t>(emit_a);
+    ASSERT_FALSE(refused) << "after a failed sync the writer refuses changes instead of retrying it";
+    EXPECT_EQ(refused.error().code, Errc::storage);
+    EXPECT_EQ(gate->syncs(), 1) << "no second sync was tried";
+
+    // A restart starts afresh from what the database holds.
+    m_writer->stop();
+    open();
+    EXPECT_FALSE(m_writer->broken());
+    EXPECT_TRUE(run<std::uint64_t>(emit_a));
+}
+
+TEST_F(WriterTest, TheDatabaseLogSyncSaysWhichFileItCouldNotFind) {
+    auto store = m_database->connect_writer().value();
+    auto flusher = store->defer_durability().value();
+    ASSERT_TRUE(store->begin());
+    ASSERT_TRUE(store->set_setting("probe", "1"));
+    ASSERT_TRUE(store->commit());
+    ASSERT_TRUE(flusher->flush()) << "a committed change syncs";
+
+    const auto wal = m_folder / "hub.db-wal";
+    ASSERT_TRUE(std::filesystem::remove(wal));
+    const auto missing = flusher->flush();
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, Errc::storage);
+    EXPECT_NE(missing.error().message.find(wal.string()), std::string::npos) << missing.error().message;
 }
 
 }  // namespace
