@@ -1,5 +1,7 @@
 #include "config/service.hpp"
 
+#include <pthread.h>
+
 #include <string>
 
 #if DWELL_HAVE_SYSTEMD
@@ -37,6 +39,11 @@ std::optional<std::chrono::microseconds> ServiceNotifier::watchdog_interval() co
     if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) return std::chrono::microseconds{usec / 2};
 #endif
     return std::nullopt;
+}
+
+void name_this_thread(std::string_view name) {
+    const std::string shortened{name.substr(0, 15)};
+    pthread_setname_np(pthread_self(), shortened.c_str());
 }
 
 }  // namespace dwell::config

@@ -19,4 +19,7 @@ class ServiceNotifier {
     [[nodiscard]] std::optional<std::chrono::microseconds> watchdog_interval() const;
 };
 
+// Names the calling thread for top -H, ps and debuggers (at most 15 bytes are kept).
+void name_this_thread(std::string_view name);
+
 }  // namespace dwell::config

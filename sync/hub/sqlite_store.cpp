@@ -15,6 +15,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/log.hpp"
+#include "config/service.hpp"
 #include "content/campaign_codec.hpp"
 #include "content/store.hpp"
 #include "sync/hub/store.hpp"
@@ -730,8 +731,10 @@ class SqliteDatabase final : public HubDatabase {
         if (auto done = (*checkpoints)->exec("PRAGMA journal_size_limit = 67108864"); !done)
             return fail(std::move(done.error()));
         if (!m_checkpointer.joinable())
-            m_checkpointer =
-                std::thread([this, db = std::move(*checkpoints)]() mutable { checkpoint_loop(*db); });
+            m_checkpointer = std::thread([this, db = std::move(*checkpoints)]() mutable {
+                config::name_this_thread("hub-checkpoint");
+                checkpoint_loop(*db);
+            });
         return std::unique_ptr<HubStore>{std::make_unique<SqliteStore>(std::move(*db))};
     }
 

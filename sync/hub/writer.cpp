@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/log.hpp"
+#include "config/service.hpp"
 #include "sync/hub/metrics.hpp"
 
 namespace dwell::sync::hub {
@@ -118,8 +119,12 @@ Writer::~Writer() {
 void Writer::start() {
     if (m_thread.joinable()) return;
     m_last_prune = std::chrono::steady_clock::now();
-    m_flush_thread = std::thread([this] { flush_loop(); });
+    m_flush_thread = std::thread([this] {
+        config::name_this_thread("hub-flush");
+        flush_loop();
+    });
     m_thread = std::thread([this] {
+        config::name_this_thread("hub-writer");
         run();
         {
             std::lock_guard lock(m_flush_mutex);

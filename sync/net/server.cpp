@@ -25,6 +25,7 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include "config/log.hpp"
+#include "config/service.hpp"
 #include "sync/net/any_stream.hpp"
 
 namespace dwell::sync::net {
@@ -589,7 +590,10 @@ void Server::start() {
     m_started = true;
     asio::co_spawn(m_acceptor.get_executor(), accept_loop(), asio::detached);
     for (unsigned i = 0; i < std::max(1U, m_options.threads); ++i)
-        m_threads.emplace_back([this] { m_context.run(); });
+        m_threads.emplace_back([this] {
+            config::name_this_thread("net-io");
+            m_context.run();
+        });
 }
 
 asio::awaitable<void> Server::accept_loop() {

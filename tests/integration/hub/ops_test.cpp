@@ -1,6 +1,9 @@
 // What operations and support staff read: /healthz, /metrics, join slots, and how the hub
 // answers requests for routes or methods it does not have.
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -27,6 +30,20 @@ TEST_F(OpsTest, HealthzAnswersWithoutAToken) {
     EXPECT_TRUE(health.body.as_object().contains("time"));
     EXPECT_EQ(health.body.at("writer_queue").to_number<int>(), 0);
     EXPECT_EQ(health.header("Server").substr(0, 10), "dwell-hub/");
+}
+
+TEST_F(OpsTest, ThreadsAreNamedForTopAndPs) {
+    std::multiset<std::string> names;
+    for (const auto& task : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", m_hub.pid()))) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        names.insert(name);
+    }
+    EXPECT_EQ(names.count("hub-writer"), 1U);
+    EXPECT_EQ(names.count("hub-flush"), 1U);
+    EXPECT_EQ(names.count("hub-checkpoint"), 1U);
+    EXPECT_EQ(names.count("net-io"), 2U) << "hub.yaml of the tests asks for 2 threads";
 }
 
 TEST_F(OpsTest, MetricsExposeTheCountersTheReadmeNames) {
