@@ -1,6 +1,7 @@
 #include "sync/agent/agent.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -23,6 +25,7 @@
 #include "config/log.hpp"
 #include "config/service.hpp"
 #include "sync/agent/content_sync.hpp"
+#include "sync/agent/outbox.hpp"
 #include "sync/net/client.hpp"
 
 namespace dwell::sync::agent {
@@ -30,6 +33,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = net::http;
+using namespace asio::experimental::awaitable_operators;
 
 std::shared_ptr<spdlog::logger> log() {
     static const auto logger = config::logger("agent");
@@ -120,6 +124,12 @@ Result<void> Agent::run() {
         log()->info("{} received", number == SIGTERM ? "SIGTERM" : "SIGINT");
         stop();
     });
+    // main() blocked them until now; one that came meanwhile is delivered here.
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
     std::optional<Result<void>> outcome;
     asio::co_spawn(m_context, main_loop(), [&](std::exception_ptr failure, Result<void> result) {
         if (failure) {
@@ -216,12 +226,22 @@ asio::awaitable<Result<void>> Agent::main_loop() {
         co_return fail(std::move(token.error()));
     }
     const auto executor = co_await asio::this_coro::executor;
-    HubAccess access{m_config.hub.url, net::ClientOptions{m_config.hub.ca_file}, m_config.device.id, *token};
-    auto content = ContentSync::create(executor, std::move(access), *m_state, *m_cache, m_clock);
+    const HubAccess access{m_config.hub.url, net::ClientOptions{m_config.hub.ca_file}, m_config.device.id,
+                           *token};
+    auto content = ContentSync::create(executor, access, *m_state, *m_cache, m_clock);
     if (!content) co_return fail(std::move(content.error()));
+    auto outbox = Outbox::create(executor, access, *m_state);
+    if (!outbox) co_return fail(std::move(outbox.error()));
+    auto content_work = content_loop(**content);
+    auto outbox_work = outbox_loop(**outbox);
+    co_await (std::move(content_work) && std::move(outbox_work));
+    co_return Result<void>{};
+}
+
+asio::awaitable<void> Agent::content_loop(ContentSync& content) {
     unsigned failures = 0;
     while (!m_stopping) {
-        auto pulled = co_await (*content)->pull();
+        auto pulled = co_await content.pull();
         config::Duration wait = m_config.hub.manifest_poll;
         if (pulled) {
             failures = 0;
@@ -232,7 +252,24 @@ asio::awaitable<Result<void>> Agent::main_loop() {
         }
         if (!co_await sleep(wait)) break;
     }
-    co_return Result<void>{};
+}
+
+asio::awaitable<void> Agent::outbox_loop(Outbox& outbox) {
+    unsigned failures = 0;
+    while (!m_stopping) {
+        auto shipped = co_await outbox.ship();
+        config::Duration wait = outbox_poll;
+        if (shipped) {
+            failures = 0;
+            if (shipped->acknowledged > 0) log()->debug("{} records reached the hub", shipped->acknowledged);
+        } else {
+            wait = backoff(failures++);
+            const auto waiting = m_state->outbox_usage();
+            log()->warn("{} records wait in the outbox: {}; trying again in {} ms",
+                        waiting ? waiting->records : 0, shipped.error().message, wait.count());
+        }
+        if (!co_await sleep(wait)) break;
+    }
 }
 
 }  // namespace dwell::sync::agent

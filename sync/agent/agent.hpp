@@ -1,9 +1,11 @@
 // dwell-sync, the screen's sync agent, on one io_context thread. It enrolls on its first start (the
 // enrollment code from device.yaml becomes a device token saved with mode 0600), then keeps the
-// screen's content current (content_sync.hpp): a pull at start and every manifest_poll, and after a
-// failure again with jittered backoff from 1 s doubling to 60 s.
+// screen's content current (content_sync.hpp: a pull at start and every manifest_poll) and ships
+// the records the player leaves in the outbox (outbox.hpp: every second). After a failure each
+// tries again with jittered backoff from 1 s doubling to 60 s.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -28,8 +30,14 @@ Result<void> save_device_token(const std::filesystem::path& file, std::string_vi
 // between half and all of that so that screens that lost the hub together do not return together.
 config::Duration backoff(unsigned attempt);
 
+class ContentSync;
+class Outbox;
+
 class Agent {
   public:
+    // How often the outbox is looked at for records the player added.
+    static constexpr std::chrono::seconds outbox_poll{1};
+
     // Opens state.db and the asset cache. Errors name the file that failed.
     static Result<std::unique_ptr<Agent>> create(config::DeviceConfig config, const config::Clock& clock);
     Agent(const Agent&) = delete;
@@ -46,6 +54,8 @@ class Agent {
     Agent(config::DeviceConfig config, const config::Clock& clock,
           std::unique_ptr<content::DeviceState> state, std::unique_ptr<content::AssetCache> cache);
     boost::asio::awaitable<Result<void>> main_loop();
+    boost::asio::awaitable<void> content_loop(ContentSync& content);
+    boost::asio::awaitable<void> outbox_loop(Outbox& outbox);
     boost::asio::awaitable<Result<std::string>> obtain_token();
     boost::asio::awaitable<bool> sleep(config::Duration duration);  // false once stopping
 

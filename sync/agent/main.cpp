@@ -1,4 +1,7 @@
 // dwell-sync: the screen's sync agent (see sync/agent/agent.hpp).
+#include <pthread.h>
+
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -21,6 +24,13 @@ constexpr int exit_usage = 2;
 }  // namespace
 
 int main(int argc, char** argv) try {
+    // SIGTERM and SIGINT wait until the agent listens for them (Agent::run), so a stop that comes
+    // while it starts up is still a clean one.
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stops, nullptr);
     CLI::App app{"dwell-sync: keeps a station screen's content, live events and reports in step with the hub",
                  "dwell-sync"};
     std::string config_file;

@@ -20,6 +20,8 @@ class TcpProxy {
     [[nodiscard]] std::uint16_t port() const { return m_port; }
     // The next connections are closed (both ways) once the target sent them this many bytes.
     void cut_after(std::uint64_t bytes, int connections = 1);
+    // New connections go to this port from now on (a restarted server has a new one).
+    void retarget(std::uint16_t target_port) { m_target = target_port; }
     // While stalled, nothing is relayed either way; bytes wait in the sockets.
     void stall(bool stalled) { m_stalled = stalled; }
     // Connections the proxy cut so far.
@@ -30,7 +32,7 @@ class TcpProxy {
     void accept_loop();
     void relay(int client, std::uint64_t cut_at);
 
-    std::uint16_t m_target;
+    std::atomic<std::uint16_t> m_target;
     int m_listener = -1;
     std::uint16_t m_port = 0;
     std::atomic<bool> m_stopping{false};

@@ -1,16 +1,20 @@
 // dwell-sync against a real dwell-hub on loopback: enrollment, the manifest and its assets reaching
 // state.db and the cache, a changed campaign arriving by the poll, an interrupted download
-// resumed with Range, corrupted bytes refused, and the configuration mistakes an installer makes.
+// resumed with Range, corrupted bytes refused, the outbox reaching the hub exactly once (also
+// across a hub outage and an agent killed over and over), and the configuration mistakes an
+// installer makes.
 #include <sys/stat.h>
 
 #include <csignal>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "content/asset_cache.hpp"
 #include "content/device_state.hpp"
+#include "content/uuid.hpp"
 #include "tests/integration/hub/hub_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/tcp_proxy.hpp"
@@ -41,6 +45,15 @@ class AgentTest : public HubTest {
         options.arguments = {"--config", config.string()};
         options.stderr_file = log_file();
         m_agent = std::make_unique<ChildProcess>(DWELL_SYNC_BIN, std::move(options));
+    }
+    // Waits until the agent's log holds `text`.
+    bool wait_log(std::string_view text, std::chrono::seconds timeout = 20s) const {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (agent_log().find(text) == std::string::npos) {
+            if (std::chrono::steady_clock::now() >= deadline) return false;
+            std::this_thread::sleep_for(50ms);
+        }
+        return true;
     }
     std::filesystem::path log_file() const { return m_box / fmt::format("agent-{}.log", m_starts); }
     std::string agent_log() const { return read_text(log_file()); }
@@ -90,6 +103,31 @@ class AgentTest : public HubTest {
         const auto campaign = put_campaign("fest");
         if (campaign.status != 201) throw std::runtime_error("putting the campaign failed: " + campaign.text);
         return code;
+    }
+
+    // Adds `count` play records to the outbox, as the player does.
+    void add_records(std::size_t count, std::string_view screen = "s1") {
+        auto state = content::DeviceState::open(m_box / "state" / "state.db").value();
+        std::vector<content::Record> records;
+        const auto now = config::SystemClock{}.now();
+        for (std::size_t i = 0; i < count; ++i)
+            records.push_back(
+                content::Record{content::uuid_v7(now), std::string{screen},
+                                content::PlayRecord{"fest", std::string(64, 'a'), now, now, true, 0}});
+        ASSERT_TRUE(state->append_records(records));
+    }
+    std::uint64_t waiting_records() {
+        auto state = content::DeviceState::open(m_box / "state" / "state.db").value();
+        return state->outbox_usage().value().records;
+    }
+    // Waits until the hub holds `count` records and the outbox is empty.
+    bool wait_delivered(std::int64_t count, std::chrono::seconds timeout = 60s) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (count_rows("SELECT count(*) FROM records") == count && waiting_records() == 0) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
     }
 
     TempDir m_box;
@@ -173,12 +211,8 @@ TEST_F(AgentTest, AnAssetWhoseBytesDoNotMatchItsHashIsRefusedAndTheManifestWaits
         file.put('\x5a').put('\x5a').put('\x5a');
     }
     start_agent(write_config("s1", code));
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (agent_log().find("keeping the current content") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(50ms);
+    EXPECT_TRUE(wait_log("keeping the current content")) << agent_log();
     const std::string log = agent_log();
-    EXPECT_NE(log.find("keeping the current content"), std::string::npos) << log;
     EXPECT_NE(log.find(sha), std::string::npos) << "the log names the asset: " << log;
     EXPECT_FALSE(wait_manifest(0, 1s)) << "no manifest is stored while an asset is wrong";
     EXPECT_FALSE(std::filesystem::exists(content::asset_path(m_box / "state" / "cache", sha).value()))
@@ -186,13 +220,82 @@ TEST_F(AgentTest, AnAssetWhoseBytesDoNotMatchItsHashIsRefusedAndTheManifestWaits
     EXPECT_EQ(stop_agent().exit_code, 0);
 }
 
+TEST_F(AgentTest, RecordsInTheOutboxReachTheHubInBatchesAndLeaveIt) {
+    start_agent(write_config("s1", stage_s1()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    add_records(1'234);
+    ASSERT_TRUE(wait_delivered(1'234)) << agent_log();
+    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records"), 1'234);
+    const double reports =
+        metric(metrics(), R"(dwell_hub_http_responses_total{route="devices.reports",status="200"})");
+    EXPECT_GE(reports, 3) << "at most 500 records go in one report";
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, RecordsQueuedWhileTheHubIsDownAreShippedOnceItIsBack) {
+    TcpProxy proxy{m_hub.port()};
+    start_agent(write_config("s1", stage_s1(), proxy.port()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    add_records(10);
+    ASSERT_TRUE(wait_delivered(10)) << agent_log();
+
+    m_hub.stop();
+    add_records(300);
+    wait_log("records wait in the outbox");
+    EXPECT_NE(agent_log().find("300 records wait in the outbox"), std::string::npos) << agent_log();
+    EXPECT_EQ(waiting_records(), 300U) << "nothing is dropped while the hub is away";
+
+    m_hub.start();
+    proxy.retarget(m_hub.port());
+    reconnect();
+    EXPECT_TRUE(wait_delivered(310)) << agent_log();
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, ARecordTheHubRefusesIsDroppedWithALineNamingItAndTheOthersArrive) {
+    start_agent(write_config("s1", stage_s1()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    add_records(20);
+    add_records(1, "s2");  // another screen's record: the hub never takes it from s1
+    add_records(20);
+    ASSERT_TRUE(wait_delivered(40)) << agent_log();
+    EXPECT_NE(agent_log().find("the hub refuses play record"), std::string::npos) << agent_log();
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, AnAgentKilledAtRandomMomentsDeliversEveryRecordExactlyOnce) {
+    const auto config = write_config("s1", stage_s1());
+    start_agent(config);
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    EXPECT_EQ(stop_agent().exit_code, 0);
+    add_records(10'000);
+
+    std::mt19937 random{std::random_device{}()};
+    std::uniform_int_distribution<int> moment_ms{5, 120};
+    for (int kill = 0; kill < 20; ++kill) {
+        start_agent(config);
+        std::this_thread::sleep_for(std::chrono::milliseconds{moment_ms(random)});
+        m_agent->signal(SIGKILL);
+        m_agent->wait(10s);
+        m_agent.reset();
+        ++m_starts;
+    }
+    const auto left = waiting_records();
+    EXPECT_LT(left, 10'000U) << "some records went out between the kills";
+    start_agent(config);
+    // Up before it is stopped: a SIGTERM before main() runs ends any program by the signal.
+    ASSERT_TRUE(wait_log("asset cache")) << agent_log();
+    ASSERT_TRUE(wait_delivered(10'000)) << "hub has " << count_rows("SELECT count(*) FROM records")
+                                        << ", outbox " << waiting_records() << "\n"
+                                        << agent_log();
+    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records"), 10'000);
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
 TEST_F(AgentTest, AWrongEnrollmentCodeIsLoggedRetriedAndNothingIsSaved) {
     add_screen("s1", "seoul", "1");
     start_agent(write_config("s1", std::string{"WRONG-CODE-0000"}));
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (agent_log().find("enrolling with") == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(50ms);
+    wait_log("enrolling with");
     const std::string log = agent_log();
     EXPECT_NE(log.find("the hub refused enrollment (401)"), std::string::npos) << log;
     EXPECT_NE(log.find("trying again"), std::string::npos) << log;
