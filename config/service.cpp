@@ -41,6 +41,14 @@ std::optional<std::chrono::microseconds> ServiceNotifier::watchdog_interval() co
     return std::nullopt;
 }
 
+sigset_t stop_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    return signals;
+}
+
 void name_this_thread(std::string_view name) {
     const std::string shortened{name.substr(0, 15)};
     pthread_setname_np(pthread_self(), shortened.c_str());

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <optional>
 #include <string_view>
 
@@ -18,6 +19,9 @@ class ServiceNotifier {
     // How often watchdog() must be called (half of WatchdogSec), when systemd asked for it.
     [[nodiscard]] std::optional<std::chrono::microseconds> watchdog_interval() const;
 };
+
+// SIGTERM and SIGINT: the signals that stop a dwell service cleanly.
+sigset_t stop_signals();
 
 // Names the calling thread for top -H, ps and debuggers (at most 15 bytes are kept).
 void name_this_thread(std::string_view name);

@@ -22,9 +22,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "config/log.hpp"
 #include "config/service.hpp"
 #include "sync/agent/content_sync.hpp"
+#include "sync/agent/log.hpp"
 #include "sync/agent/outbox.hpp"
 #include "sync/net/client.hpp"
 
@@ -34,11 +34,6 @@ namespace {
 namespace asio = boost::asio;
 namespace http = net::http;
 using namespace asio::experimental::awaitable_operators;
-
-std::shared_ptr<spdlog::logger> log() {
-    static const auto logger = config::logger("agent");
-    return logger;
-}
 
 Error io_error(std::string_view what, const std::filesystem::path& file) {
     return Error{Errc::io, fmt::format("cannot {} {}: {}", what, file.string(), std::strerror(errno))};
@@ -125,10 +120,7 @@ Result<void> Agent::run() {
         stop();
     });
     // main() blocked them until now; one that came meanwhile is delivered here.
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGINT);
+    const sigset_t stops = config::stop_signals();
     pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
     std::optional<Result<void>> outcome;
     asio::co_spawn(m_context, main_loop(), [&](std::exception_ptr failure, Result<void> result) {

@@ -1,14 +1,12 @@
 #include "sync/agent/content_sync.hpp"
 
-#include <algorithm>
 #include <charconv>
-#include <set>
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "config/log.hpp"
+#include "sync/agent/log.hpp"
 
 namespace dwell::sync::agent {
 namespace {
@@ -16,11 +14,6 @@ namespace {
 namespace asio = boost::asio;
 namespace http = net::http;
 using namespace asio::experimental::awaitable_operators;
-
-std::shared_ptr<spdlog::logger> log() {
-    static const auto logger = config::logger("agent");
-    return logger;
-}
 
 // The first byte of a 206 response's Content-Range ("bytes FIRST-LAST/SIZE"), if it has one.
 std::optional<std::uint64_t> range_start(std::string_view content_range) {

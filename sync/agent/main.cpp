@@ -11,6 +11,7 @@
 #include "config/clock.hpp"
 #include "config/device_config.hpp"
 #include "config/log.hpp"
+#include "config/service.hpp"
 #include "sync/agent/agent.hpp"
 
 namespace {
@@ -26,10 +27,7 @@ constexpr int exit_usage = 2;
 int main(int argc, char** argv) try {
     // SIGTERM and SIGINT wait until the agent listens for them (Agent::run), so a stop that comes
     // while it starts up is still a clean one.
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGINT);
+    const sigset_t stops = config::stop_signals();
     pthread_sigmask(SIG_BLOCK, &stops, nullptr);
     CLI::App app{"dwell-sync: keeps a station screen's content, live events and reports in step with the hub",
                  "dwell-sync"};

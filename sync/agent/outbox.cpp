@@ -2,18 +2,13 @@
 
 #include <boost/json/parse.hpp>
 
-#include "config/log.hpp"
+#include "sync/agent/log.hpp"
 
 namespace dwell::sync::agent {
 namespace {
 
 namespace asio = boost::asio;
 namespace http = net::http;
-
-std::shared_ptr<spdlog::logger> log() {
-    static const auto logger = config::logger("agent");
-    return logger;
-}
 
 }  // namespace
 

@@ -78,10 +78,7 @@ void raise_descriptor_limit() {
 int serve(const config::HubConfig& config) {
     raise_descriptor_limit();
     // Signals are taken by sigwait below, not by whichever thread happens to run.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
+    sigset_t signals = config::stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
