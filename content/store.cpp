@@ -330,6 +330,11 @@ Result<void> Store::migrate(std::span<const Migration> migrations) {
             fmt::format("migrating {} to schema version {}", m_path.string(), migration.version);
         auto transaction = begin(TransactionKind::immediate);
         if (!transaction) return fail(std::move(transaction.error()).with_context(context));
+        // Another process (the player and the agent start together) may have migrated since the
+        // version was read; inside the write transaction the version is settled.
+        auto settled = schema_version();
+        if (!settled) return fail(std::move(settled.error()).with_context(context));
+        if (*settled >= migration.version) continue;
         if (auto done = exec(migration.sql); !done)
             return fail(std::move(done.error()).with_context(context));
         if (auto done = exec(fmt::format("PRAGMA user_version = {}", migration.version)); !done) {

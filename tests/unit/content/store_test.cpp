@@ -1,9 +1,11 @@
 #include "content/store.hpp"
 
 #include <array>
+#include <barrier>
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -328,6 +330,29 @@ TEST(Store, MigratesAFreshDatabaseToTheLatestVersion) {
     EXPECT_EQ(store->schema_version().value(), 5);
     EXPECT_TRUE(table_exists(*store, "plays"));
     EXPECT_EQ(query_int(*store, "SELECT count(*) FROM screens WHERE line IS NULL"), 1);
+}
+
+// The player and the agent open a new box's state.db at the same moment: each migration runs once,
+// and neither fails on the other's tables.
+TEST(Store, TwoConnectionsMigratingAFreshDatabaseAtOnceBothSucceed) {
+    for (int round = 0; round < 20; ++round) {
+        test::TempDir dir;
+        auto first = open_store(dir / "state.db");
+        auto second = open_store(dir / "state.db");
+        ASSERT_TRUE(first && second);
+        std::barrier start{2};
+        Result<void> results[2];
+        std::thread other{[&] {
+            start.arrive_and_wait();
+            results[1] = second->migrate(migrations);
+        }};
+        start.arrive_and_wait();
+        results[0] = first->migrate(migrations);
+        other.join();
+        ASSERT_TRUE(results[0]) << "round " << round << ": " << results[0].error().message;
+        ASSERT_TRUE(results[1]) << "round " << round << ": " << results[1].error().message;
+        EXPECT_EQ(query_int(*first, "SELECT count(*) FROM screens"), 1) << "migration 2 ran twice";
+    }
 }
 
 TEST(Store, RerunningMigrationsChangesNothing) {
