@@ -32,6 +32,19 @@ std::string_view to_string(VideoDriver driver) {
 std::string_view to_string(HwAccel hwaccel) {
     return enum_name(hwaccel_names, hwaccel);
 }
+// /metrics tells what a screen shows and where: it is served on the box only.
+Result<Endpoint> parse_loopback_endpoint(std::string_view text) {
+    auto endpoint = parse_endpoint(text);
+    if (!endpoint) return endpoint;
+    const std::string& host = endpoint->host;
+    if (host != "localhost" && host != "::1" && !host.starts_with("127."))
+        return fail(
+            Errc::invalid_input,
+            "\"{}\" is not a loopback address; metrics are served on this box only, e.g. 127.0.0.1:{}", text,
+            endpoint->port);
+    return endpoint;
+}
+
 Result<VideoDriver> parse_video_driver(std::string_view text) {
     return enum_parser(video_driver_names)(text);
 }
@@ -86,7 +99,7 @@ Result<DeviceConfig> decode_device_config(const YAML::Node& root, std::string_vi
         MapReader agent{node, "agent", problems};
         agent.optional("health_every", config.agent.health_every, parse_positive_duration);
         agent.optional("outbox_limit", config.agent.outbox_limit, parse_size);
-        agent.optional("metrics", config.agent.metrics, parse_endpoint);
+        agent.optional("metrics", config.agent.metrics, parse_loopback_endpoint);
         agent.finish();
     }
     top.optional("log_level", config.log_level, parse_log_level);

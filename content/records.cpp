@@ -1,4 +1,5 @@
 #include "content/records.hpp"
+#include "content/player_status.hpp"
 
 #include <array>
 #include <cmath>
@@ -434,6 +435,20 @@ constexpr std::array<BodyType<LiveEventBody>, 6> event_types{{
 
 // ---- records ----------------------------------------------------------------------------------
 
+std::optional<PlayingItem> read_playing_item(ObjectReader& reader) {
+    const auto* item = reader.field("current_item", Presence::optional);
+    if (!item) return std::nullopt;
+    ObjectReader entry(*item, reader.path_of("current_item"), reader.issues());
+    PlayingItem current;
+    entry.required("campaign", current.campaign, read_id);
+    entry.required("asset", current.asset, read_sha256);
+    return current;
+}
+
+json::object playing_item_json(const PlayingItem& item) {
+    return json::object{{"campaign", item.campaign}, {"asset", item.asset}};
+}
+
 RecordBody read_play(ObjectReader& reader) {
     PlayRecord play;
     reader.required("campaign", play.campaign, read_id);
@@ -467,13 +482,7 @@ RecordBody read_health(ObjectReader& reader) {
     reader.optional("temperature_c", health.temperature_c, read_number);
     if (reader.field("versions", Presence::optional))
         reader.required("versions", health.versions, read_versions);
-    if (const auto* item = reader.field("current_item", Presence::optional)) {
-        ObjectReader entry(*item, reader.path_of("current_item"), reader.issues());
-        PlayingItem current;
-        entry.required("campaign", current.campaign, read_id);
-        entry.required("asset", current.asset, read_sha256);
-        health.current_item = std::move(current);
-    }
+    health.current_item = read_playing_item(reader);
     return health;
 }
 
@@ -575,6 +584,39 @@ Result<LiveEvent> parse_live_event(std::string_view line) {
     return live_event_from_json(*json);
 }
 
+// ---- player status ----------------------------------------------------------------------------
+
+std::string to_json_line(const PlayerStatus& status) {
+    json::object out{{"type", "status"},
+                     {"fps", status.fps},
+                     {"frames_dropped", status.frames_dropped},
+                     {"version", status.version}};
+    if (status.current_item) out["current_item"] = playing_item_json(*status.current_item);
+    std::string line = json::serialize(out);
+    line.push_back('\n');
+    return line;
+}
+
+Result<PlayerStatus> parse_player_status(std::string_view line) {
+    if (line.ends_with('\n')) line.remove_suffix(1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    auto json = parse_json(line, "player status line");
+    if (!json) return fail(std::move(json.error()));
+    Issues issues;
+    ObjectReader reader(*json, "", issues);
+    std::string type;
+    reader.required("type", type, read_nonempty_string);
+    if (issues.empty() && type != "status")
+        issues.add(reader.path_of("type"), fmt::format("\"{}\" is not \"status\"", type));
+    PlayerStatus status;
+    reader.required("fps", status.fps, read_non_negative_number);
+    reader.required("frames_dropped", status.frames_dropped, read_count);
+    reader.required("version", status.version, read_nonempty_string);
+    status.current_item = read_playing_item(reader);
+    if (!issues.empty()) return fail(issues.to_error());
+    return status;
+}
+
 // ---- records ----------------------------------------------------------------------------------
 
 std::string_view type_name(const RecordBody& body) {
@@ -610,8 +652,7 @@ json::value to_json(const Record& record) {
                        for (const auto& [component, version] : health.versions) versions[component] = version;
                        out["versions"] = std::move(versions);
                        if (health.current_item) {
-                           out["current_item"] = json::object{{"campaign", health.current_item->campaign},
-                                                              {"asset", health.current_item->asset}};
+                           out["current_item"] = playing_item_json(*health.current_item);
                        }
                    },
                    [&](const ErrorRecord& error) {

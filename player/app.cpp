@@ -1,5 +1,6 @@
 #include "player/app.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -30,6 +31,7 @@ extern "C" {
 #include "config/log.hpp"
 #include "config/service.hpp"
 #include "content/device_state.hpp"
+#include "content/player_status.hpp"
 #include "player/media/audio_output.hpp"
 #include "player/media/frame_queue.hpp"
 #include "player/media/image_loader.hpp"
@@ -213,6 +215,17 @@ std::string_view content_name(ZoneContent content) {
     case ZoneContent::blank: return "blank";
     }
     return "blank";
+}
+
+// The item on screen as a health record names it: its campaign and, for a file from the asset
+// cache (named by its SHA-256), the hash. Nothing for the fallback or a playlist's own files.
+std::optional<content::PlayingItem> playing_item(const MainView& view) {
+    const std::string name = view.file.filename().string();
+    const bool hashed = name.size() == 64 && std::ranges::all_of(name, [](char c) {
+                            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                        });
+    if (view.campaign.empty() || !hashed) return std::nullopt;
+    return content::PlayingItem{view.campaign, name};
 }
 
 // Where the program comes from: a playlist (fixed), or the agent's state.db (re-read on change).
@@ -414,6 +427,11 @@ int run_player(const PlayerOptions& options) {
     const SteadyTime end = options.duration ? start + *options.duration : SteadyTime::max();
     SteadyTime last_present{};
     SteadyTime next_stats = start + std::chrono::seconds{1};
+    // The player's status goes to the agent for the screen's health records.
+    constexpr auto status_every = std::chrono::seconds{10};
+    SteadyTime next_status = start + std::chrono::seconds{1};
+    SteadyTime status_since = start;
+    std::uint64_t status_frames = 0;
     SteadyTime next_watchdog = start;
     SteadyTime next_manifest_check = start + std::chrono::seconds{2};
     SteadyTime scene_deadline = start;
@@ -533,12 +551,28 @@ int run_player(const PlayerOptions& options) {
             if (next_stats <= now) next_stats = now + std::chrono::seconds{1};
         }
 
+        if (link && now >= next_status) {
+            const auto summary = stats.summary();
+            const double seconds = std::chrono::duration<double>(now - status_since).count();
+            content::PlayerStatus status;
+            status.fps =
+                seconds > 0 ? static_cast<double>(summary.frames_presented - status_frames) / seconds : 0;
+            status.frames_dropped = summary.frames_dropped;
+            status.current_item = playing_item(view);
+            status.version = std::string{player_version()};
+            link->report(content::to_json_line(status));
+            status_frames = summary.frames_presented;
+            status_since = now;
+            next_status = now + status_every;
+        }
+
         scene_deadline = (*scene)->next_deadline(clock.now(), now);
         SteadyTime wake = std::min({timeline.next_deadline(now + lead) - lead, scene_deadline,
                                     last_present + std::chrono::seconds{1}});
         if (const auto next_snapshot = snapshot_schedule.next(); snapshots && next_snapshot)
             wake = std::min(wake, start + *next_snapshot);
         if (stats_writer) wake = std::min(wake, next_stats);
+        if (link) wake = std::min(wake, next_status);
         if (watchdog_every) wake = std::min(wake, next_watchdog);
         wake = std::min(wake, end);
         waker.wait_until(wake);

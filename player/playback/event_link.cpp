@@ -86,6 +86,16 @@ EventLinkCounters EventLink::counters() const {
     return m_counters;
 }
 
+bool EventLink::report(std::string_view line) {
+    std::lock_guard lock(m_write_mutex);
+    if (m_fd < 0) return false;
+    const ssize_t sent = ::send(m_fd, line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent == static_cast<ssize_t>(line.size())) return true;
+    // Half a line would garble the next one: end the connection instead; the reader reconnects.
+    if (sent > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) ::shutdown(m_fd, SHUT_RDWR);
+    return false;
+}
+
 bool EventLink::pause(std::chrono::milliseconds delay, std::stop_token stop) {
     pollfd wake{m_stop_fd, POLLIN, 0};
     static_cast<void>(::poll(&wake, 1, static_cast<int>(delay.count())));
@@ -117,7 +127,15 @@ void EventLink::run(std::stop_token stop) {
             std::lock_guard lock(m_counters_mutex);
             ++m_counters.connects;
         }
+        {
+            std::lock_guard lock(m_write_mutex);
+            m_fd = fd;
+        }
         read_connection(fd, stop);
+        {
+            std::lock_guard lock(m_write_mutex);
+            m_fd = -1;
+        }
         ::close(fd);
         if (!stop.stop_requested())
             log->warn("the sync agent closed {}; reconnecting", m_options.socket.string());

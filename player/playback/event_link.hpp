@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -73,6 +74,10 @@ class EventLink {
 
     [[nodiscard]] EventLinkCounters counters() const;
 
+    // Writes one line back to the agent (the player's status), from any thread, never blocking:
+    // false when no agent is connected or its socket is full, and the line is dropped.
+    bool report(std::string_view line);
+
   private:
     void run(std::stop_token stop);
     // Reads one connection until it closes or stop is requested.
@@ -87,7 +92,9 @@ class EventLink {
     int m_stop_fd = -1;                   // an eventfd that wakes poll() when the link stops
     mutable std::mutex m_counters_mutex;  // guards m_counters
     EventLinkCounters m_counters;
-    std::jthread m_thread;  // last: it starts after everything above exists and stops first
+    std::mutex m_write_mutex;  // guards m_fd
+    int m_fd = -1;             // the connection to the agent, -1 between connections
+    std::jthread m_thread;     // last: it starts after everything above exists and stops first
 };
 
 }  // namespace dwell::player

@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +15,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,10 +26,19 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/service.hpp"
+#include "content/uuid.hpp"
 #include "sync/agent/content_sync.hpp"
+#include "sync/agent/feed.hpp"
 #include "sync/agent/log.hpp"
 #include "sync/agent/outbox.hpp"
+#include "sync/agent/player_link.hpp"
 #include "sync/net/client.hpp"
+#include "sync/net/router.hpp"
+#include "sync/net/server.hpp"
+
+#ifndef DWELL_VERSION
+#define DWELL_VERSION "0.0.0"
+#endif
 
 namespace dwell::sync::agent {
 namespace {
@@ -86,6 +98,21 @@ Result<void> save_device_token(const std::filesystem::path& file, std::string_vi
     return {};
 }
 
+content::HealthRecord box_health(const std::filesystem::path& state_dir) {
+    content::HealthRecord health;
+    struct sysinfo system {};
+    if (::sysinfo(&system) == 0) health.uptime = std::chrono::seconds{system.uptime};
+    struct statvfs disk {};
+    if (::statvfs(state_dir.c_str(), &disk) == 0)
+        health.disk_free_bytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
+    // Millidegrees Celsius, on boards whose kernel has a thermal zone.
+    std::ifstream thermal{"/sys/class/thermal/thermal_zone0/temp"};
+    long long millidegrees = 0;
+    if (thermal >> millidegrees) health.temperature_c = static_cast<double>(millidegrees) / 1000.0;
+    health.versions["sync"] = DWELL_VERSION;
+    return health;
+}
+
 config::Duration backoff(unsigned attempt) {
     static thread_local std::mt19937_64 random{std::random_device{}()};
     const auto ceiling = std::min<std::int64_t>(60'000, std::int64_t{1000} << std::min(attempt, 6U));
@@ -105,7 +132,8 @@ Result<std::unique_ptr<Agent>> Agent::create(config::DeviceConfig config, const 
     if (error)
         return fail(Errc::io, "cannot create the state folder {}: {}", config.state_dir.string(),
                     error.message());
-    auto state = content::DeviceState::open(config.state_db());
+    auto state =
+        content::DeviceState::open(config.state_db(), {}, content::OutboxLimits{config.agent.outbox_limit});
     if (!state) return fail(std::move(state.error()));
     auto cache = content::AssetCache::open(config.cache_dir(), config.cache.quota, clock);
     if (!cache) return fail(std::move(cache.error()));
@@ -122,6 +150,7 @@ Result<void> Agent::run() {
     // main() blocked them until now; one that came meanwhile is delivered here.
     const sigset_t stops = config::stop_signals();
     pthread_sigmask(SIG_UNBLOCK, &stops, nullptr);
+    auto metrics = serve_metrics();
     std::optional<Result<void>> outcome;
     asio::co_spawn(m_context, main_loop(), [&](std::exception_ptr failure, Result<void> result) {
         if (failure) {
@@ -132,14 +161,46 @@ Result<void> Agent::run() {
             }
         }
         outcome = std::move(result);
-        signals.cancel();
+        // The player's socket and the watchdog would keep the loop going.
+        m_stopping = true;
+        m_context.stop();
     });
+    asio::co_spawn(m_context, watchdog_loop(), asio::detached);
     const config::ServiceNotifier notifier;
     notifier.ready();
     m_context.run();
     notifier.stopping();
+    if (metrics) metrics->stop();
     if (!outcome) return {};
     return std::move(*outcome);
+}
+
+std::unique_ptr<net::Server> Agent::serve_metrics() {
+    const config::Endpoint& where = m_config.agent.metrics;
+    auto router = std::make_shared<net::Router>();
+    router->add(
+        net::http::verb::get, "/metrics",
+        net::Route{"metrics",
+                   net::BufferedHandler{[this](net::Exchange&) {
+                       return net::ready(net::text_reply(net::http::status::ok, m_metrics.prometheus_text(),
+                                                         "text/plain; version=0.0.4; charset=utf-8"));
+                   }},
+                   {}});
+    net::ServerOptions options;
+    options.listen = where;
+    options.threads = 1;
+    options.max_connections = 16;
+    options.drain_timeout = std::chrono::seconds{1};
+    auto server = net::Server::create(std::move(options), std::move(router));
+    if (!server) {
+        // The screen keeps working without its metrics.
+        log()->error("no /metrics: {}", server.error().message);
+        return nullptr;
+    }
+    (*server)->start();
+    const auto bound = (*server)->local_endpoint();
+    log()->info("metrics at http://{}:{}/metrics", bound.host, bound.port);
+    return std::move(*server);
 }
 
 void Agent::stop() {
@@ -212,36 +273,73 @@ asio::awaitable<Result<std::string>> Agent::obtain_token() {
 }
 
 asio::awaitable<Result<void>> Agent::main_loop() {
+    const auto executor = co_await asio::this_coro::executor;
+    // The player may connect before the screen is enrolled; it gets events once there are any.
+    auto player = PlayerLink::open(executor, m_config.events_socket(), m_metrics);
+    if (!player) co_return fail(std::move(player.error()));
+    // Owned by the agent, not this frame: the accept loop may outlive it.
+    m_player = std::move(*player);
+    asio::co_spawn(executor, m_player->accept_loop(), asio::detached);
     auto token = co_await obtain_token();
     if (!token) {
         if (m_stopping) co_return Result<void>{};
         co_return fail(std::move(token.error()));
     }
-    const auto executor = co_await asio::this_coro::executor;
     const HubAccess access{m_config.hub.url, net::ClientOptions{m_config.hub.ca_file}, m_config.device.id,
                            *token};
     auto content = ContentSync::create(executor, access, *m_state, *m_cache, m_clock);
     if (!content) co_return fail(std::move(content.error()));
     auto outbox = Outbox::create(executor, access, *m_state);
     if (!outbox) co_return fail(std::move(outbox.error()));
+    FeedRelay feed{access, *m_state, *m_player, m_metrics, [this] { pull_soon(); }};
     auto content_work = content_loop(**content);
+    auto feed_work = feed_loop(feed);
     auto outbox_work = outbox_loop(**outbox);
-    co_await (std::move(content_work) && std::move(outbox_work));
+    auto health_work = health_loop(*m_player);
+    co_await (std::move(content_work) && std::move(feed_work) && std::move(outbox_work) &&
+              std::move(health_work));
     co_return Result<void>{};
+}
+
+void Agent::pull_soon() {
+    m_pull_requested = true;
+    m_pull_timer.cancel();
 }
 
 asio::awaitable<void> Agent::content_loop(ContentSync& content) {
     unsigned failures = 0;
     while (!m_stopping) {
+        m_pull_requested = false;
         auto pulled = co_await content.pull();
         config::Duration wait = m_config.hub.manifest_poll;
         if (pulled) {
             failures = 0;
+            ++(pulled->changed ? m_metrics.manifest_pulls_changed : m_metrics.manifest_pulls_unchanged);
+            m_metrics.assets_downloaded += pulled->downloaded;
         } else {
+            ++m_metrics.manifest_pulls_failed;
             wait = backoff(failures++);
             log()->error("keeping the current content: {}; trying again in {} ms", pulled.error().message,
                          wait.count());
         }
+        m_metrics.download_bytes = content.bytes_received();
+        if (auto generation = m_state->manifest_generation()) m_metrics.manifest_generation = *generation;
+        if (auto offset = m_state->clock_offset()) m_metrics.clock_offset_ms = offset->count();
+        if (m_pull_requested) continue;  // the feed asked while this pull ran
+        m_pull_timer.expires_after(wait);
+        co_await m_pull_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+asio::awaitable<void> Agent::feed_loop(FeedRelay& feed) {
+    unsigned failures = 0;
+    while (!m_stopping) {
+        bool received = false;
+        auto ended = co_await feed.session(received);
+        if (m_stopping) break;
+        if (received) failures = 0;
+        const auto wait = backoff(failures++);
+        log()->warn("the live feed is down: {}; reconnecting in {} ms", ended.error().message, wait.count());
         if (!co_await sleep(wait)) break;
     }
 }
@@ -253,6 +351,8 @@ asio::awaitable<void> Agent::outbox_loop(Outbox& outbox) {
         config::Duration wait = outbox_poll;
         if (shipped) {
             failures = 0;
+            m_metrics.records_shipped += shipped->acknowledged;
+            m_metrics.records_refused += shipped->refused;
             if (shipped->acknowledged > 0) log()->debug("{} records reached the hub", shipped->acknowledged);
         } else {
             wait = backoff(failures++);
@@ -260,7 +360,43 @@ asio::awaitable<void> Agent::outbox_loop(Outbox& outbox) {
             log()->warn("{} records wait in the outbox: {}; trying again in {} ms",
                         waiting ? waiting->records : 0, shipped.error().message, wait.count());
         }
+        if (auto usage = m_state->outbox_usage()) {
+            m_metrics.outbox_records = static_cast<std::int64_t>(usage->records);
+            m_metrics.outbox_bytes = static_cast<std::int64_t>(usage->bytes);
+        }
         if (!co_await sleep(wait)) break;
+    }
+}
+
+asio::awaitable<void> Agent::health_loop(const PlayerLink& player) {
+    // The player reports every 10 s; older than this, it is not running (or stuck), and its part of
+    // the record stays empty, which is what the hub should see.
+    constexpr auto player_fresh = std::chrono::seconds{30};
+    while (!m_stopping) {
+        content::HealthRecord health = box_health(m_config.state_dir);
+        if (auto status = player.player_status(player_fresh)) {
+            health.fps = status->fps;
+            health.frames_dropped = status->frames_dropped;
+            health.current_item = std::move(status->current_item);
+            health.versions["player"] = std::move(status->version);
+        }
+        content::Record record{content::uuid_v7(m_clock.now()), m_config.device.id, std::move(health)};
+        if (auto added = m_state->append_records(std::span{&record, 1}); added)
+            ++m_metrics.health_records;
+        else
+            log()->error("the health record was not kept: {}", added.error().message);
+        if (!co_await sleep(m_config.agent.health_every)) break;
+    }
+}
+
+// The watchdog is fed from the agent's one thread: when that thread is stuck, systemd restarts it.
+asio::awaitable<void> Agent::watchdog_loop() {
+    const config::ServiceNotifier notifier;
+    const auto every = notifier.watchdog_interval();
+    if (!every) co_return;
+    while (!m_stopping) {
+        notifier.watchdog();
+        if (!co_await sleep(std::chrono::duration_cast<config::Duration>(*every))) break;
     }
 }
 

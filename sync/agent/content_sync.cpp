@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "sync/agent/log.hpp"
+#include "sync/net/http_date.hpp"
 
 namespace dwell::sync::agent {
 namespace {
@@ -67,6 +68,24 @@ void ContentSync::note_clock(config::WallTime hub_time, config::WallTime receive
         log()->warn("cannot store the clock offset: {}", stored.error().message);
 }
 
+// An unchanged manifest brings no server_time, but the response's Date does, to the second: enough
+// to notice that this box's clock jumped (a board without a battery-backed clock, set late by NTP).
+void ContentSync::check_clock(std::string_view date, config::WallTime received) {
+    const auto hub_time = net::parse_http_date(date);
+    if (!hub_time) return;
+    const auto offset = std::chrono::duration_cast<config::Duration>(*hub_time - received);
+    auto stored = m_state.clock_offset();
+    if (!stored) return;
+    // The Date field is whole seconds and the response took a while: closer than this is noise.
+    constexpr config::Duration tolerance = std::chrono::seconds{2};
+    if (offset - *stored < tolerance && *stored - offset < tolerance) return;
+    log()->warn(
+        "this box's clock moved: the hub's Date says it is {} ms off, not {} ms; the player uses the new "
+        "offset",
+        offset.count(), stored->count());
+    note_clock(*hub_time, received);
+}
+
 asio::awaitable<Result<PullResult>> ContentSync::pull() {
     auto stored = m_state.manifest();
     if (!stored) co_return fail(std::move(stored.error()));
@@ -77,7 +96,10 @@ asio::awaitable<Result<PullResult>> ContentSync::pull() {
     auto response = co_await m_manifest_link->request(http::verb::get, target, fields);
     if (!response) co_return fail(std::move(response.error()).with_context("pulling the manifest"));
     const auto received = m_clock.now();
-    if (response->result() == http::status::not_modified) co_return PullResult{};
+    if (response->result() == http::status::not_modified) {
+        check_clock((*response)[http::field::date], received);
+        co_return PullResult{};
+    }
     if (response->result() != http::status::ok) co_return fail(refused_by_hub("the manifest", *response));
     auto manifest = content::manifest_from_json_text(response->body());
     if (!manifest)
@@ -164,7 +186,10 @@ asio::awaitable<Result<void>> ContentSync::download_once(net::HttpConnection& li
         if (present > 0) return writer->restart();
         return {};
     };
-    auto write = [&](std::span<const std::byte> piece) { return writer->write(piece); };
+    auto write = [&](std::span<const std::byte> piece) {
+        m_bytes_received += piece.size();
+        return writer->write(piece);
+    };
     // Named before the co_await: GCC 12 mishandles temporaries in its full-expression.
     net::DownloadHead head_check{on_head};
     net::DownloadSink sink{write};

@@ -51,6 +51,8 @@ class ContentSync {
     // when the hub no longer takes the device token; Errc::integrity for an asset whose bytes do not
     // match its hash) and leave the stored manifest as it was.
     boost::asio::awaitable<Result<PullResult>> pull();
+    // Asset bytes received since the start, for metrics.
+    [[nodiscard]] std::uint64_t bytes_received() const { return m_bytes_received; }
 
   private:
     ContentSync(HubAccess access, content::DeviceState& state, content::AssetCache& cache,
@@ -64,6 +66,7 @@ class ContentSync {
                                                        const content::ManifestAsset& asset, bool& retry);
     [[nodiscard]] net::Fields authorization() const;
     void note_clock(config::WallTime hub_time, config::WallTime received);
+    void check_clock(std::string_view date, config::WallTime received);
 
     HubAccess m_access;
     content::DeviceState& m_state;
@@ -71,6 +74,7 @@ class ContentSync {
     const config::Clock& m_clock;
     std::unique_ptr<net::HttpConnection> m_manifest_link;
     std::array<std::unique_ptr<net::HttpConnection>, parallel_downloads> m_download_links;
+    std::uint64_t m_bytes_received = 0;
 };
 
 }  // namespace dwell::sync::agent

@@ -1,6 +1,7 @@
 #include "sync/net/client.hpp"
 
 #include "sync/net/any_stream.hpp"
+#include "sync/net/connect.hpp"
 
 #include <array>
 #include <exception>
@@ -65,36 +66,11 @@ struct HttpConnection::Impl {
         buffer.clear();
     }
 
-    asio::awaitable<Result<bool>> connect(const config::Url& base, const ClientOptions& options) {
-        tcp::resolver resolver{executor};
-        auto [resolve_error, endpoints] =
-            co_await resolver.async_resolve(base.host, std::to_string(base.port), nothrow);
-        if (resolve_error)
-            co_return fail(Errc::io, "cannot resolve {}: {}", base.host, resolve_error.message());
-        beast::tcp_stream socket{executor};
-        socket.expires_after(options.timeout);
-        auto [connect_error, _] = co_await socket.async_connect(endpoints, nothrow);
-        if (connect_error)
-            co_return fail(Errc::io, "cannot connect to {}:{}: {}", base.host, base.port,
-                           connect_error.message());
-        socket.socket().set_option(tcp::no_delay(true));
-        if (!tls) {
-            stream.emplace(AnyStream::plain(std::move(socket)));
-            co_return true;
-        }
-        AnyStream secure = AnyStream::tls(std::move(socket), *tls);
-        // SSL_set_tlsext_host_name without the macro's C cast.
-        if (SSL_ctrl(static_cast<SSL*>(secure.native_tls_handle()), SSL_CTRL_SET_TLSEXT_HOSTNAME,
-                     TLSEXT_NAMETYPE_host_name, const_cast<char*>(base.host.c_str())) != 1)
-            co_return fail(Errc::io, "cannot set the TLS server name {}", base.host);
-        secure.verify_host(base.host);
-        secure.tcp().expires_after(options.timeout);
-        auto [handshake_error] = co_await secure.async_handshake(beast::role_type::client, nothrow);
-        if (handshake_error)
-            co_return fail(Errc::io, "TLS with {}:{} failed: {}", base.host, base.port,
-                           handshake_error.message());
-        stream.emplace(std::move(secure));
-        co_return true;
+    asio::awaitable<Result<void>> connect(const config::Url& base, const ClientOptions& options) {
+        auto opened = co_await open_stream(executor, base, options, tls.get());
+        if (!opened) co_return fail(std::move(opened.error()));
+        stream.emplace(std::move(*opened));
+        co_return Result<void>{};
     }
 
     // Writes the request. `stale` says the failure looks like a kept-alive connection the server
@@ -255,6 +231,20 @@ struct HttpConnection::Impl {
 
 namespace {
 
+template <class Body>
+void prepare(http::request<Body>& request, const config::Url& base, std::string_view target,
+             const Fields& fields, std::string_view content_type) {
+    request.target(base.path.empty() || base.path == "/" ? std::string{target}
+                                                         : base.path + std::string{target});
+    request.set(http::field::host, base.host);
+    request.set(http::field::user_agent, "dwell");
+    if (!content_type.empty()) request.set(http::field::content_type, content_type);
+    for (const auto& [name, value] : fields) request.insert(name, value);
+    request.keep_alive(true);
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ssl::context>> client_tls(const config::Url& base, const ClientOptions& options) {
     if (base.scheme == "http") return std::unique_ptr<ssl::context>{};
     if (base.scheme != "https") return fail(Errc::invalid_input, "\"{}\" is not http or https", base.scheme);
@@ -272,19 +262,33 @@ Result<std::unique_ptr<ssl::context>> client_tls(const config::Url& base, const 
     return tls;
 }
 
-template <class Body>
-void prepare(http::request<Body>& request, const config::Url& base, std::string_view target,
-             const Fields& fields, std::string_view content_type) {
-    request.target(base.path.empty() || base.path == "/" ? std::string{target}
-                                                         : base.path + std::string{target});
-    request.set(http::field::host, base.host);
-    request.set(http::field::user_agent, "dwell");
-    if (!content_type.empty()) request.set(http::field::content_type, content_type);
-    for (const auto& [name, value] : fields) request.insert(name, value);
-    request.keep_alive(true);
+asio::awaitable<Result<AnyStream>> open_stream(asio::any_io_executor executor, const config::Url& base,
+                                               const ClientOptions& options, ssl::context* tls) {
+    tcp::resolver resolver{executor};
+    auto [resolve_error, endpoints] =
+        co_await resolver.async_resolve(base.host, std::to_string(base.port), nothrow);
+    if (resolve_error) co_return fail(Errc::io, "cannot resolve {}: {}", base.host, resolve_error.message());
+    beast::tcp_stream socket{executor};
+    socket.expires_after(options.timeout);
+    auto [connect_error, _] = co_await socket.async_connect(endpoints, nothrow);
+    if (connect_error)
+        co_return fail(Errc::io, "cannot connect to {}:{}: {}", base.host, base.port,
+                       connect_error.message());
+    socket.socket().set_option(tcp::no_delay(true));
+    if (!tls) co_return AnyStream::plain(std::move(socket));
+    AnyStream secure = AnyStream::tls(std::move(socket), *tls);
+    // SSL_set_tlsext_host_name without the macro's C cast.
+    if (SSL_ctrl(static_cast<SSL*>(secure.native_tls_handle()), SSL_CTRL_SET_TLSEXT_HOSTNAME,
+                 TLSEXT_NAMETYPE_host_name, const_cast<char*>(base.host.c_str())) != 1)
+        co_return fail(Errc::io, "cannot set the TLS server name {}", base.host);
+    secure.verify_host(base.host);
+    secure.tcp().expires_after(options.timeout);
+    auto [handshake_error] = co_await secure.async_handshake(beast::role_type::client, nothrow);
+    if (handshake_error)
+        co_return fail(Errc::io, "TLS with {}:{} failed: {}", base.host, base.port,
+                       handshake_error.message());
+    co_return secure;
 }
-
-}  // namespace
 
 HttpConnection::HttpConnection(config::Url base, ClientOptions options, std::unique_ptr<Impl> impl)
     : m_base(std::move(base)), m_options(std::move(options)), m_impl(std::move(impl)) {}

@@ -1,5 +1,11 @@
 #include "sync/net/http.hpp"
+#include "sync/net/http_date.hpp"
 
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+#include <date/date.h>
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -65,6 +71,46 @@ std::string media_type(std::string_view content_type) {
     for (char& c : lower)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return lower;
+}
+
+std::string http_date(config::WallTime time) {
+    return date::format("%a, %d %b %Y %H:%M:%S GMT", std::chrono::floor<std::chrono::seconds>(time));
+}
+
+std::optional<config::WallTime> parse_http_date(std::string_view text) {
+    // "Sun, 06 Nov 1994 08:49:37 GMT": fixed columns.
+    constexpr std::array<std::string_view, 7> weekdays{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    constexpr std::array<std::string_view, 12> months{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+        text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT")
+        return std::nullopt;
+    auto number = [&](std::size_t at, std::size_t length) -> std::optional<int> {
+        int value = 0;
+        const char* first = text.data() + at;
+        const auto [end, error] = std::from_chars(first, first + length, value);
+        if (error != std::errc{} || end != first + length) return std::nullopt;
+        return value;
+    };
+    const auto weekday = std::ranges::find(weekdays, text.substr(0, 3));
+    const auto month = std::ranges::find(months, text.substr(8, 3));
+    const auto day = number(5, 2);
+    const auto year = number(12, 4);
+    const auto hours = number(17, 2);
+    const auto minutes = number(20, 2);
+    const auto seconds = number(23, 2);
+    if (weekday == weekdays.end() || month == months.end() || !day || !year || !hours || !minutes ||
+        !seconds || *hours > 23 || *minutes > 59 || *seconds > 59)
+        return std::nullopt;
+    const date::year_month_day calendar{date::year{*year},
+                                        date::month{static_cast<unsigned>(month - months.begin() + 1)},
+                                        date::day{static_cast<unsigned>(*day)}};
+    if (!calendar.ok()) return std::nullopt;
+    const date::sys_days midnight{calendar};
+    if (date::weekday{midnight}.c_encoding() != static_cast<unsigned>(weekday - weekdays.begin()))
+        return std::nullopt;
+    return config::WallTime{midnight} + std::chrono::hours{*hours} + std::chrono::minutes{*minutes} +
+           std::chrono::seconds{*seconds};
 }
 
 }  // namespace dwell::sync::net

@@ -27,6 +27,7 @@
 #include "config/log.hpp"
 #include "config/service.hpp"
 #include "sync/net/any_stream.hpp"
+#include "sync/net/http_date.hpp"
 
 namespace dwell::sync::net {
 
@@ -58,6 +59,21 @@ class Connection {
 };
 
 namespace {
+
+// The Date field of responses (clients with no clock of their own set theirs by it), formatted once
+// a second per thread.
+std::string_view date_now() {
+    thread_local std::int64_t formatted_second = -1;
+    thread_local std::string text;
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const std::int64_t second = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+    if (second != formatted_second) {
+        text = http_date(now);
+        formatted_second = second;
+    }
+    return text;
+}
 
 // ---- WebSocket -----------------------------------------------------------------------------
 
@@ -455,6 +471,7 @@ class HttpConnection final : public Connection, public std::enable_shared_from_t
         response.version(11);
         response.keep_alive(keep_alive);
         response.set(http::field::server, m_options.server_name);
+        response.set(http::field::date, date_now());
         const unsigned status = response.result_int();
         http::response_serializer<Body> serializer{response};
         bool ok = false;

@@ -93,9 +93,37 @@ bool EventServer::send_raw(std::string_view bytes) {
     return true;
 }
 
+std::optional<std::string> EventServer::read_line(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        const auto newline = m_incoming.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = m_incoming.substr(0, newline);
+            m_incoming.erase(0, newline + 1);
+            return line;
+        }
+        if (m_client_fd < 0) return std::nullopt;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return std::nullopt;
+        pollfd readable{m_client_fd, POLLIN, 0};
+        const int ready = ::poll(&readable, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return std::nullopt;
+        char buffer[4096];
+        const ssize_t got = ::read(m_client_fd, buffer, sizeof buffer);
+        if (got <= 0) {
+            disconnect();
+            return std::nullopt;
+        }
+        m_incoming.append(buffer, static_cast<std::size_t>(got));
+    }
+}
+
 void EventServer::disconnect() {
     if (m_client_fd >= 0) ::close(m_client_fd);
     m_client_fd = -1;
+    m_incoming.clear();
 }
 
 }  // namespace dwell::test

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "content/records.hpp"
@@ -26,6 +28,9 @@ class EventServer {
     // write failed (the connection is then closed).
     bool send(const content::LiveEvent& event);
     bool send_raw(std::string_view bytes);
+    // The next line the player wrote back (its status), without the newline; nullopt when none
+    // came within `timeout` or no player is connected.
+    std::optional<std::string> read_line(std::chrono::milliseconds timeout);
     // Drops the current connection (the player will reconnect).
     void disconnect();
 
@@ -33,6 +38,7 @@ class EventServer {
     std::filesystem::path m_path;
     int m_listen_fd = -1;
     int m_client_fd = -1;
+    std::string m_incoming;  // bytes read from the player, not yet a whole line
 };
 
 }  // namespace dwell::test

@@ -10,6 +10,7 @@
 
 #include "content/device_state.hpp"
 #include "content/join_code.hpp"
+#include "content/player_status.hpp"
 #include "player/render/text.hpp"
 #include "tests/e2e/player/player_harness.hpp"
 #include "tests/support/event_server.hpp"
@@ -311,6 +312,28 @@ TEST(PlayerE2E, JoinEventShowsToastAndCounter) {
     EXPECT_EQ(shown[0].seq, 1u);
     EXPECT_EQ(shown[0].campaign, "standalone");
     EXPECT_GE(shown[0].at, sent);
+}
+
+TEST(PlayerE2E, TellsTheAgentHowItPlaysForTheHealthRecords) {
+    TempDir dir;
+    EventServer server(dir / "events.sock");
+    const auto playlist = dir.write("playlist.yaml", backdrop_playlist(""));
+    Player player(dir, RunSetup{playlist}.duration("30s").extra({"--events-socket", server.path().string()}));
+    ASSERT_TRUE(server.accept(15s)) << "the player never connected; stderr:\n" << player.stderr_text();
+    // A status a second after the start, then every 10 s, each over the frames since the last.
+    std::vector<content::PlayerStatus> statuses;
+    while (statuses.size() < 2) {
+        const auto line = server.read_line(15s);
+        ASSERT_TRUE(line) << "no status from the player; stderr:\n" << player.stderr_text();
+        auto status = content::parse_player_status(*line);
+        ASSERT_TRUE(status) << *line << ": " << status.error().message;
+        statuses.push_back(std::move(*status));
+    }
+    EXPECT_GT(statuses[1].fps, 0.0) << "frames were presented";
+    EXPECT_THAT(statuses[1].version, ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+"));
+    EXPECT_FALSE(statuses[1].current_item) << "a playlist's own file is no cached asset";
+    player.process().signal(SIGTERM);
+    expect_clean_exit(player, player.wait(15s));
 }
 
 TEST(PlayerE2E, TakeoverPreemptsEverythingUntilItEnds) {

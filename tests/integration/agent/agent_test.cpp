@@ -14,7 +14,9 @@
 
 #include "content/asset_cache.hpp"
 #include "content/device_state.hpp"
+#include "content/player_status.hpp"
 #include "content/uuid.hpp"
+#include "tests/integration/agent/player_end.hpp"
 #include "tests/integration/hub/hub_fixture.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/tcp_proxy.hpp"
@@ -27,16 +29,19 @@ using namespace std::chrono_literals;
 
 class AgentTest : public HubTest {
   protected:
-    // A device.yaml for screen `id` talking to `port` (the hub's own by default).
+    // A device.yaml for screen `id` talking to `port` (the hub's own by default), polling the
+    // manifest every `poll`, with `extra` YAML at the end. Metrics go to a port of the system's choice.
     std::filesystem::path write_config(std::string_view id, std::optional<std::string> code,
-                                       std::uint16_t port = 0) {
+                                       std::uint16_t port = 0, std::string_view poll = "1s",
+                                       std::string_view extra = {}) {
         const auto file = m_box / "device.yaml";
         std::ofstream out(file);
         out << fmt::format(
             "device: {{ id: {}, station: seoul, line: \"1\" }}\n"
-            "hub:\n  url: http://127.0.0.1:{}\n  token_file: state/device.token\n{}  manifest_poll: 1s\n"
-            "state_dir: state\nlog_level: debug\n",
-            id, port == 0 ? m_hub.port() : port, code ? fmt::format("  enrollment_code: {}\n", *code) : "");
+            "hub:\n  url: http://127.0.0.1:{}\n  token_file: state/device.token\n{}  manifest_poll: {}\n"
+            "state_dir: state\nlog_level: debug\n{}\n",
+            id, port == 0 ? m_hub.port() : port, code ? fmt::format("  enrollment_code: {}\n", *code) : "",
+            poll, extra.empty() ? "agent: { metrics: \"127.0.0.1:0\" }" : extra);
         return file;
     }
 
@@ -124,10 +129,48 @@ class AgentTest : public HubTest {
     bool wait_delivered(std::int64_t count, std::chrono::seconds timeout = 60s) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         while (std::chrono::steady_clock::now() < deadline) {
-            if (count_rows("SELECT count(*) FROM records") == count && waiting_records() == 0) return true;
+            if (count_rows("SELECT count(*) FROM records WHERE type = 'play'") == count &&
+                waiting_records() == 0)
+                return true;
             std::this_thread::sleep_for(50ms);
         }
         return false;
+    }
+
+    // A join at screen s1 through the generic channel, as person `person`.
+    void join(std::uint64_t person, std::string name) {
+        const auto reply =
+            post_one(config::ChannelKind::generic,
+                     message(person, person, current_code("fest", "s1", config::ChannelKind::generic),
+                             std::move(name)));
+        if (reply.status != 200 || reply.body.at("results").at(0).at("outcome").as_string() != "joined")
+            throw std::runtime_error("the join failed: " + reply.text);
+    }
+    // An operator's takeover on line 1; its id.
+    std::string takeover(std::string_view text) {
+        const auto reply = call_text(http::verb::post, "/v1/takeovers", m_hub.operator_token(),
+                                     fmt::format(R"({{"text":"{}","targets":{{"lines":["1"]}}}})", text),
+                                     "application/json");
+        if (reply.status != 201) throw std::runtime_error("the takeover failed: " + reply.text);
+        return std::string{reply.body.at("id").as_string()};
+    }
+    // The seq state.db says was forwarded last.
+    std::uint64_t stored_seq() {
+        auto state = content::DeviceState::open(m_box / "state" / "state.db").value();
+        return state->last_seq().value();
+    }
+    std::filesystem::path player_socket() const { return m_box / "state" / "player.sock"; }
+    // The agent's /metrics, from the port its log names.
+    std::string agent_metrics() {
+        if (!wait_log("metrics at http://127.0.0.1:")) return {};
+        const std::string log = agent_log();
+        const auto at = log.find("metrics at http://127.0.0.1:") +
+                        std::string_view{"metrics at http://127.0.0.1:"}.size();
+        const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at, log.find('/', at) - at)));
+        auto client = sync::net::HttpClient::create(
+            config::parse_url(fmt::format("http://127.0.0.1:{}", port)).value());
+        auto response = client.value()->request(http::verb::get, "/metrics");
+        return response && response->result_int() == 200 ? response->body() : std::string{};
     }
 
     TempDir m_box;
@@ -185,9 +228,10 @@ TEST_F(AgentTest, AnInterruptedDownloadResumesWithARangeRequest) {
     ASSERT_GT(clip, 24'000U) << "the clip must be larger than where the proxy cuts";
 
     TcpProxy proxy{m_hub.port()};
-    // Every connection of the first few is cut 12,000 bytes into what the hub sends: the manifest
-    // and enrollment answers are smaller, the clip is not.
-    proxy.cut_after(12'000, 4);
+    // Every connection of the first six is cut 12,000 bytes into what the hub sends: enrollment,
+    // manifest, feed and outbox take less, the clip more. Six covers the two download links
+    // whichever order the agent's connections open in.
+    proxy.cut_after(12'000, 6);
     start_agent(write_config("s1", code, proxy.port()));
     const auto stored = wait_manifest();
     ASSERT_TRUE(stored) << agent_log();
@@ -225,7 +269,7 @@ TEST_F(AgentTest, RecordsInTheOutboxReachTheHubInBatchesAndLeaveIt) {
     ASSERT_TRUE(wait_manifest()) << agent_log();
     add_records(1'234);
     ASSERT_TRUE(wait_delivered(1'234)) << agent_log();
-    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records"), 1'234);
+    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records WHERE type = 'play'"), 1'234);
     const double reports =
         metric(metrics(), R"(dwell_hub_http_responses_total{route="devices.reports",status="200"})");
     EXPECT_GE(reports, 3) << "at most 500 records go in one report";
@@ -285,11 +329,295 @@ TEST_F(AgentTest, AnAgentKilledAtRandomMomentsDeliversEveryRecordExactlyOnce) {
     start_agent(config);
     // Up before it is stopped: a SIGTERM before main() runs ends any program by the signal.
     ASSERT_TRUE(wait_log("asset cache")) << agent_log();
-    ASSERT_TRUE(wait_delivered(10'000)) << "hub has " << count_rows("SELECT count(*) FROM records")
-                                        << ", outbox " << waiting_records() << "\n"
-                                        << agent_log();
-    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records"), 10'000);
+    ASSERT_TRUE(wait_delivered(10'000))
+        << "hub has " << count_rows("SELECT count(*) FROM records WHERE type = 'play'") << ", outbox "
+        << waiting_records() << "\n"
+        << agent_log();
+    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records WHERE type = 'play'"), 10'000);
     EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+// Seqs of the history events among `events`, in the order they came.
+std::vector<std::uint64_t> history_seqs(const std::vector<content::LiveEvent>& events) {
+    std::vector<std::uint64_t> seqs;
+    for (const auto& event : events)
+        if (is_history(event)) seqs.push_back(event.seq);
+    return seqs;
+}
+
+// Each seq is the one before it plus one: nothing missed, nothing repeated, nothing out of order.
+::testing::AssertionResult contiguous(const std::vector<std::uint64_t>& seqs) {
+    for (std::size_t i = 1; i < seqs.size(); ++i)
+        if (seqs[i] != seqs[i - 1] + 1)
+            return ::testing::AssertionFailure() << "seq " << seqs[i] << " follows " << seqs[i - 1];
+    return ::testing::AssertionSuccess();
+}
+
+TEST_F(AgentTest, LiveEventsReachThePlayerInOrderAndAManifestEventPullsAtOnce) {
+    // The poll is an hour away: only the feed can bring the change in time.
+    start_agent(write_config("s1", stage_s1(), 0, "1h"));
+    const auto first = wait_manifest();
+    ASSERT_TRUE(first) << agent_log();
+    PlayerEnd player{player_socket()};
+    ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+    const auto opening = player.next();
+    ASSERT_TRUE(opening) << agent_log();
+    EXPECT_EQ(content::type_name(opening->body), "snapshot") << "a player starts from the screen's state";
+
+    join(1, "Amy");
+    join(2, "Ben");
+    const auto takeover_id = takeover("열차 지연");
+    std::vector<content::LiveEvent> got;
+    const auto shown = player.next_of("takeover", &got);
+    ASSERT_TRUE(shown) << agent_log();
+    EXPECT_EQ(std::get<content::TakeoverEvent>(shown->body).id, takeover_id);
+    std::vector<std::string> names;
+    for (const auto& event : got)
+        if (const auto* joined = std::get_if<content::JoinEvent>(&event.body)) names.push_back(joined->name);
+    EXPECT_EQ(names, (std::vector<std::string>{"A*y", "B*n"}));
+    got.push_back(*shown);
+    EXPECT_TRUE(contiguous(history_seqs(got)));
+
+    const auto changed = put_campaign("fest", R"(,"priority":"high")");
+    ASSERT_EQ(changed.status, 200) << changed.text;
+    const auto manifest_event = player.next_of("manifest");
+    ASSERT_TRUE(manifest_event) << agent_log();
+    EXPECT_EQ(manifest_event->seq, shown->seq + 1);
+    const auto second = wait_manifest(first->generation, 15s);
+    ASSERT_TRUE(second) << "the manifest event brought the change, not the hourly poll\n" << agent_log();
+    EXPECT_NE(second->etag, first->etag);
+    EXPECT_EQ(stored_seq(), manifest_event->seq) << "the last forwarded seq is in state.db";
+
+    const std::string metrics_text = agent_metrics();
+    EXPECT_EQ(metric(metrics_text, "dwell_agent_feed_connected"), 1) << metrics_text;
+    EXPECT_EQ(metric(metrics_text, "dwell_agent_player_connected"), 1);
+    EXPECT_EQ(metric(metrics_text, "dwell_agent_last_seq"), static_cast<double>(manifest_event->seq));
+    EXPECT_GE(metric(metrics_text, R"(dwell_agent_manifest_pulls_total{result="changed"})"), 2);
+    EXPECT_GT(metric(metrics_text, "dwell_agent_download_bytes_total"), 0);
+    EXPECT_EQ(stop_agent().exit_code, 0);
+    EXPECT_FALSE(std::filesystem::exists(player_socket())) << "the socket goes with the agent";
+}
+
+TEST_F(AgentTest, APlayerThatConnectsLateFirstGetsTheCurrentCountersAndTakeover) {
+    start_agent(write_config("s1", stage_s1()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+    std::uint64_t first_seq = 0;
+    {
+        PlayerEnd player{player_socket()};
+        join(1, "Amy");
+        const auto shown = player.next_of("join");
+        ASSERT_TRUE(shown) << agent_log();
+        first_seq = shown->seq;
+    }
+    // While no player is connected (it crashed, say): a join and a takeover.
+    join(2, "Ben");
+    const auto takeover_id = takeover("운행 중단");
+    const std::uint64_t takeover_seq = first_seq + 2;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (stored_seq() < takeover_seq && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(stored_seq(), takeover_seq) << "the agent followed the feed without a player\n" << agent_log();
+
+    PlayerEnd player{player_socket()};
+    const auto opening = player.next();
+    ASSERT_TRUE(opening) << agent_log();
+    const auto* snapshot = std::get_if<content::SnapshotEvent>(&opening->body);
+    ASSERT_NE(snapshot, nullptr) << content::to_json_line(*opening);
+    EXPECT_EQ(opening->seq, takeover_seq);
+    ASSERT_EQ(snapshot->counters.size(), 1U);
+    EXPECT_EQ(snapshot->counters[0].campaign, "fest");
+    EXPECT_EQ(snapshot->counters[0].screen_count, 2U) << "both joins are counted";
+    ASSERT_TRUE(snapshot->takeover);
+    EXPECT_EQ(snapshot->takeover->id, takeover_id);
+    // Then live events, as before.
+    join(3, "Cy");
+    const auto live = player.next_of("join");
+    ASSERT_TRUE(live);
+    EXPECT_EQ(live->seq, takeover_seq + 1);
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, TheHubAwayFor30SecondsTheFeedResumesWithNothingMissedOrRepeatedAndRecordsArrive) {
+    TcpProxy proxy{m_hub.port()};
+    // No health record comes during the outage, so the outbox holds exactly the player's records.
+    start_agent(write_config("s1", stage_s1(), proxy.port(), "1s",
+                             "agent: { health_every: 1h, metrics: \"127.0.0.1:0\" }"));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    PlayerEnd player{player_socket()};
+    ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+    std::vector<content::LiveEvent> seen;
+    join(1, "Amy");
+    join(2, "Ben");
+    for (int i = 0; i < 2; ++i) {
+        const auto joined = player.next_of("join", &seen);
+        ASSERT_TRUE(joined) << agent_log();
+        seen.push_back(*joined);
+    }
+    add_records(50);
+    ASSERT_TRUE(wait_delivered(50)) << agent_log();
+
+    m_hub.stop();
+    add_records(200);
+    std::this_thread::sleep_for(30s);
+    EXPECT_NE(agent_log().find("the live feed is down"), std::string::npos) << agent_log();
+    EXPECT_EQ(waiting_records(), 200U) << "nothing is dropped while the hub is away";
+
+    m_hub.start();
+    proxy.retarget(m_hub.port());
+    reconnect();
+    // What happens before the agent is back: it must catch up on all of it, in order.
+    join(3, "Cy");
+    const auto takeover_id = takeover("점검 중");
+    join(4, "Dee");
+    for (;;) {
+        auto event = player.next(90s);
+        ASSERT_TRUE(event) << "the feed did not come back\n" << agent_log();
+        seen.push_back(*event);
+        if (const auto* joined = std::get_if<content::JoinEvent>(&event->body);
+            joined && joined->name == "D*e")
+            break;
+    }
+    join(5, "Eve");
+    const auto live = player.next_of("join", &seen);
+    ASSERT_TRUE(live) << agent_log();
+    seen.push_back(*live);
+    seen = [&] {
+        auto rest = player.settle();
+        seen.insert(seen.end(), rest.begin(), rest.end());
+        return seen;
+    }();
+
+    const auto seqs = history_seqs(seen);
+    EXPECT_TRUE(contiguous(seqs));
+    std::vector<std::string> names;
+    std::vector<std::string> takeovers;
+    for (const auto& event : seen) {
+        if (const auto* joined = std::get_if<content::JoinEvent>(&event.body)) names.push_back(joined->name);
+        if (const auto* started = std::get_if<content::TakeoverEvent>(&event.body))
+            takeovers.push_back(started->id);
+    }
+    EXPECT_EQ(names, (std::vector<std::string>{"A*y", "B*n", "C*", "D*e", "E*e"}))
+        << "each join once, in order";
+    EXPECT_EQ(takeovers, (std::vector<std::string>{takeover_id}));
+    EXPECT_EQ(stored_seq(), seqs.back());
+    EXPECT_TRUE(wait_delivered(250)) << agent_log();
+    EXPECT_EQ(count_rows("SELECT count(DISTINCT id) FROM records WHERE type = 'play'"), 250);
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, AStalledConnectionIsFoundDeadWithin30SecondsAndTheFeedRecovers) {
+    TcpProxy proxy{m_hub.port()};
+    start_agent(write_config("s1", stage_s1(), proxy.port()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    PlayerEnd player{player_socket()};
+    ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+    join(1, "Amy");
+    ASSERT_TRUE(player.next_of("join")) << agent_log();
+
+    // The network stops carrying anything, without closing a connection.
+    proxy.stall(true);
+    const auto stalled = std::chrono::steady_clock::now();
+    join(2, "Ben");  // waits at the hub's end of the stalled connection
+    ASSERT_TRUE(wait_log("the connection is dead", 40s)) << agent_log();
+    const auto noticed = std::chrono::steady_clock::now() - stalled;
+    EXPECT_LE(noticed, 31s) << "a dead connection is found within 30 s";
+    proxy.stall(false);
+
+    std::vector<content::LiveEvent> skipped;
+    const auto caught_up = player.next_of("join", &skipped, 60s);
+    ASSERT_TRUE(caught_up) << agent_log();
+    EXPECT_EQ(std::get<content::JoinEvent>(caught_up->body).name, "B*n");
+    join(3, "Cy");
+    const auto live = player.next_of("join", &skipped);
+    ASSERT_TRUE(live) << agent_log();
+    EXPECT_EQ(live->seq, caught_up->seq + 1) << "nothing repeated after the reconnect";
+    const std::string metrics_text = agent_metrics();
+    EXPECT_GE(metric(metrics_text, "dwell_agent_feed_dead_total"), 1) << metrics_text;
+    EXPECT_GE(metric(metrics_text, "dwell_agent_feed_connects_total"), 2);
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, HealthRecordsReachTheHubWithTheBoxsFiguresAndThePlayersStatus) {
+    start_agent(
+        write_config("s1", stage_s1(), 0, "1s", "agent: { health_every: 1s, metrics: \"127.0.0.1:0\" }"));
+    const auto stored = wait_manifest();
+    ASSERT_TRUE(stored) << agent_log();
+    auto health_bodies = [&](std::size_t at_least) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        auto bodies = column("SELECT body FROM records WHERE type = 'health'");
+        while (bodies.size() < at_least && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(100ms);
+            bodies = column("SELECT body FROM records WHERE type = 'health'");
+        }
+        return bodies;
+    };
+    // No player yet: the box's figures, and no frames.
+    const auto early = health_bodies(1);
+    ASSERT_FALSE(early.empty()) << agent_log();
+    const auto box = boost::json::parse(early.front());
+    EXPECT_GT(box.at("disk_free_bytes").to_number<std::uint64_t>(), 0U) << early.front();
+    EXPECT_GT(box.at("uptime_s").to_number<std::uint64_t>(), 0U);
+    EXPECT_THAT(std::string{box.at("versions").at("sync").as_string()},
+                ::testing::MatchesRegex("[0-9]+\\.[0-9]+\\.[0-9]+"));
+    EXPECT_EQ(box.at("fps").to_number<double>(), 0.0) << "no player, no frames";
+
+    // The player reports itself; a line that is not a status is ignored, not fatal.
+    PlayerEnd player{player_socket()};
+    const std::string asset = stored->manifest.assets.front().sha256;
+    player.send("not a status\n");
+    player.send(
+        content::to_json_line(content::PlayerStatus{29.5, 7, content::PlayingItem{"fest", asset}, "9.9.9"}));
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::optional<boost::json::value> reported;
+    while (!reported && std::chrono::steady_clock::now() < deadline) {
+        for (const auto& body : column("SELECT body FROM records WHERE type = 'health'")) {
+            auto json = boost::json::parse(body);
+            if (json.at("fps").to_number<double>() > 0) reported = std::move(json);
+        }
+        std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(reported) << agent_log();
+    EXPECT_EQ(reported->at("fps").to_number<double>(), 29.5);
+    EXPECT_EQ(reported->at("frames_dropped").to_number<std::uint64_t>(), 7U);
+    EXPECT_EQ(reported->at("current_item").at("asset").as_string(), asset);
+    EXPECT_EQ(reported->at("versions").at("player").as_string(), "9.9.9");
+    EXPECT_NE(agent_log().find("ignoring a line from the player"), std::string::npos) << agent_log();
+    // The screen's status at the hub shows the latest health.
+    const auto screen = call(http::verb::get, "/v1/screens/s1", m_hub.operator_token());
+    ASSERT_EQ(screen.status, 200) << screen.text;
+    EXPECT_NE(screen.text.find("disk_free_bytes"), std::string::npos) << screen.text;
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, AClockThatJumpedIsNoticedFromTheDateOfAnUnchangedManifest) {
+    const auto config = write_config("s1", stage_s1());
+    start_agent(config);
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    EXPECT_EQ(stop_agent().exit_code, 0);
+    {
+        // As if this box's clock had been an hour behind when the offset was taken.
+        auto state = content::DeviceState::open(m_box / "state" / "state.db").value();
+        ASSERT_TRUE(state->set_clock_offset(std::chrono::hours{1}));
+    }
+    start_agent(config);
+    ASSERT_TRUE(wait_log("this box's clock moved")) << agent_log();
+    auto state = content::DeviceState::open(m_box / "state" / "state.db").value();
+    const auto offset = state->clock_offset().value();
+    EXPECT_LT(std::chrono::abs(offset), std::chrono::seconds{3}) << offset.count() << " ms";
+    EXPECT_EQ(state->manifest().value()->generation, 1) << "the manifest itself did not change";
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, MetricsOnAnAddressOtherThanLoopbackAreRefused) {
+    const auto config = write_config("s1", stage_s1(), 0, "1s", "agent: { metrics: \"0.0.0.0:9464\" }");
+    start_agent(config);
+    const auto ended = m_agent->wait(10s);
+    EXPECT_TRUE(ended.exited);
+    EXPECT_EQ(ended.exit_code, 2);
+    EXPECT_NE(agent_log().find("agent.metrics: \"0.0.0.0:9464\" is not a loopback address"),
+              std::string::npos)
+        << agent_log();
 }
 
 TEST_F(AgentTest, AWrongEnrollmentCodeIsLoggedRetriedAndNothingIsSaved) {

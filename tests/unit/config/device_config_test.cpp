@@ -1,5 +1,6 @@
 #include "config/device_config.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -117,6 +118,20 @@ TEST(DeviceConfig, BadValuesNameTheExpectedForm) {
     EXPECT_THAT(message, HasSubstr("agent.health_every: \"0s\" must be longer than 0s"));
     EXPECT_THAT(message, HasSubstr("agent.metrics: \"localhost\" is not an endpoint; expected HOST:PORT"));
     EXPECT_THAT(message, HasSubstr("8 problems"));
+}
+
+TEST(DeviceConfig, MetricsAreServedOnLoopbackOnly) {
+    for (const std::string_view good : {"127.0.0.1:9464", "localhost:0", "[::1]:9464", "127.0.0.2:80"}) {
+        auto config =
+            parse_device_config(std::string{minimal} + fmt::format("agent: {{ metrics: \"{}\" }}\n", good),
+                                "device.yaml", "/etc/dwell");
+        EXPECT_TRUE(config) << good << ": " << config.error().message;
+    }
+    for (const std::string_view bad : {"0.0.0.0:9464", "10.1.2.3:9464", "[::]:9464", "screen.local:9464"}) {
+        const auto message =
+            error_of(std::string{minimal} + fmt::format("agent: {{ metrics: \"{}\" }}\n", bad));
+        EXPECT_THAT(message, HasSubstr(fmt::format("agent.metrics: \"{}\" is not a loopback address", bad)));
+    }
 }
 
 TEST(DeviceConfig, BadIdentityAndUrl) {

@@ -12,6 +12,7 @@
 #include <future>
 #include <thread>
 
+#include "tests/support/event_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace dwell::player {
@@ -123,6 +124,23 @@ TEST_F(EventLinkTest, ForwardsEventsInOrderAndWakesTheRenderLoop) {
     EXPECT_EQ(batch.counters.at("other").screen_count, 5u);
     EXPECT_GT(m_wakeups.load(), 0);
     EXPECT_EQ(link.counters().events, 4u);
+}
+
+TEST_F(EventLinkTest, ReportsLinesBackToTheAgentOnlyWhileConnected) {
+    EventLink link{options(), m_inbox, m_wakeup};
+    const std::string line = R"({"type":"status","fps":30,"frames_dropped":0,"version":"0.1.0"})";
+    EXPECT_FALSE(link.report(line + "\n")) << "no agent listens yet";
+    test::EventServer agent{socket_path()};
+    ASSERT_TRUE(agent.accept(10s));
+    // The link's thread connects on its own; a report goes once it has.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!link.report(line + "\n") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(agent.read_line(5s), line);
+    EXPECT_FALSE(agent.read_line(100ms)) << "one report, one line";
+    agent.send(content::LiveEvent{1, config::WallTime{}, content::ManifestEvent{}});
+    const auto batch = collect(m_inbox, [](const EventBatch& b) { return b.last_seq == 1; });
+    EXPECT_EQ(batch.last_seq, 1U) << "events still flow the other way";
 }
 
 TEST_F(EventLinkTest, SkipsBadLinesAndReadsLinesSplitAcrossWrites) {

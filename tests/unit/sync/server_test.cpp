@@ -17,6 +17,7 @@
 #include <boost/json/parse.hpp>
 
 #include "sync/net/client.hpp"
+#include "sync/net/http_date.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -158,11 +159,30 @@ TEST_F(ServerTest, AnswersRoutesOnOneKeptAliveConnection) {
         EXPECT_EQ(response->result_int(), 200);
         EXPECT_TRUE(response->keep_alive());
         EXPECT_EQ((*response)[http::field::server], "dwell");
+        // Every response tells the time, to the second: boxes without a clock set theirs by it.
+        const auto date = net::parse_http_date((*response)[http::field::date]);
+        ASSERT_TRUE(date) << (*response)[http::field::date];
+        const auto off = std::chrono::system_clock::now() - *date;
+        EXPECT_LT(std::chrono::abs(off), std::chrono::seconds{3});
     }
     auto korean = http->request(http::verb::get, "/hello/%EA%B9%80");
     EXPECT_EQ(korean->body(), "hello 김") << "path parameters arrive percent-decoded";
     auto echoed = http->request(http::verb::post, "/echo", {}, "some body", "text/plain");
     EXPECT_EQ(echoed->body(), "some body");
+}
+
+TEST(HttpDate, WritesAndReadsTheImfFixdateForm) {
+    using namespace std::chrono;
+    const config::WallTime time{seconds{784'111'777} + milliseconds{900}};
+    EXPECT_EQ(net::http_date(time), "Sun, 06 Nov 1994 08:49:37 GMT") << "whole seconds, rounded down";
+    EXPECT_EQ(net::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), config::WallTime{seconds{784'111'777}});
+    EXPECT_EQ(net::parse_http_date(net::http_date(config::WallTime{seconds{1'796'000'000}})),
+              config::WallTime{seconds{1'796'000'000}});
+    for (const std::string_view bad :
+         {"", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 Nov 1994 08:49:37",
+          "Sun, 06 Nov 1994 08:49:37 GMT junk", "Sun, 32 Nov 1994 08:49:37 GMT",
+          "Sun, 06 Nov 1994 25:49:37 GMT", "Mon, 06 Nov 1994 08:49:37 GMT", "Sun, 06 nov 1994 08:49:37 GMT"})
+        EXPECT_FALSE(net::parse_http_date(bad)) << bad;
 }
 
 TEST_F(ServerTest, MissingRoutesAndWrongMethodsGetJsonErrors) {
