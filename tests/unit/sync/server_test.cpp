@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -18,7 +21,9 @@
 
 #include "sync/net/client.hpp"
 #include "sync/net/http_date.hpp"
+#include "sync/net/websocket_client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace dwell::sync::net {
@@ -28,6 +33,50 @@ using namespace std::chrono_literals;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+
+// Runs a coroutine on its own io_context to the end.
+template <class T>
+T run_to_end(asio::awaitable<T> task) {
+    asio::io_context context;
+    std::optional<T> out;
+    asio::co_spawn(context, std::move(task), [&](std::exception_ptr failure, T value) {
+        if (failure) std::rethrow_exception(failure);
+        out = std::move(value);
+    });
+    context.run();
+    return std::move(*out);
+}
+
+// Connects a WebSocketClient to `target` and reads `reads` messages; the first error ends it.
+struct WebSocketTalk {
+    std::vector<std::string> messages;
+    std::optional<Error> error;
+    bool went_silent = false;
+};
+asio::awaitable<WebSocketTalk> talk(config::Url url, std::string target, ClientOptions client,
+                                    WebSocketOptions options, int reads,
+                                    std::function<void()> after_first = {}) {
+    WebSocketTalk out;
+    const auto executor = co_await asio::this_coro::executor;
+    auto connected = co_await WebSocketClient::connect(executor, std::move(url), std::move(client),
+                                                       std::move(target), Fields{}, options);
+    if (!connected) {
+        out.error = std::move(connected.error());
+        co_return out;
+    }
+    for (int i = 0; i < reads; ++i) {
+        auto message = co_await (*connected)->read();
+        if (!message) {
+            out.error = std::move(message.error());
+            out.went_silent = (*connected)->went_silent();
+            co_return out;
+        }
+        out.messages.push_back(std::move(*message));
+        if (i == 0 && after_first) after_first();
+    }
+    co_await (*connected)->close("done");
+    co_return out;
+}
 
 // A WebSocket handler that says hello, echoes what it gets, and remembers that it closed.
 class Echo final : public WebSocketHandler {
@@ -301,6 +350,41 @@ TEST_F(ServerTest, WebSocketsUpgradeTalkAndCloseOrAreRefused) {
     EXPECT_EQ(plain->result_int(), 426) << "a WebSocket route asked without Upgrade";
 }
 
+TEST_F(ServerTest, TheWebSocketClientReadsTextIsToldOfRefusalsAndNoticesASilentPeer) {
+    start();
+    const config::Url url{"http", "127.0.0.1", m_server->local_endpoint().port, ""};
+    const auto hello = run_to_end(talk(url, "/ws", {}, {}, 1));
+    ASSERT_FALSE(hello.error) << hello.error->message;
+    EXPECT_EQ(hello.messages, (std::vector<std::string>{"hello"}));
+
+    const auto denied = run_to_end(talk(url, "/ws?deny=1", {}, {}, 1));
+    ASSERT_TRUE(denied.error);
+    EXPECT_EQ(denied.error->code, Errc::unauthorized);
+    EXPECT_NE(denied.error->message.find("(403)"), std::string::npos) << denied.error->message;
+
+    const auto nowhere = run_to_end(talk(url, "/nowhere", {}, {}, 1));
+    ASSERT_TRUE(nowhere.error);
+    EXPECT_EQ(nowhere.error->code, Errc::io);
+    EXPECT_NE(nowhere.error->message.find("(404)"), std::string::npos) << nowhere.error->message;
+
+    // The network stops carrying anything after the first message, without closing: the client
+    // pings at half the idle time, hears nothing, and gives the connection up.
+    test::TcpProxy proxy{m_server->local_endpoint().port};
+    WebSocketOptions quick;
+    quick.idle_timeout = 600ms;
+    const auto started = std::chrono::steady_clock::now();
+    const auto silent = run_to_end(talk(config::Url{"http", "127.0.0.1", proxy.port(), ""}, "/ws", {}, quick,
+                                        2, [&] { proxy.stall(true); }));
+    const auto took = std::chrono::steady_clock::now() - started;
+    proxy.stall(false);
+    ASSERT_TRUE(silent.error);
+    EXPECT_TRUE(silent.went_silent) << silent.error->message;
+    EXPECT_NE(silent.error->message.find("the connection is dead"), std::string::npos)
+        << silent.error->message;
+    EXPECT_EQ(silent.messages.size(), 1U);
+    EXPECT_LT(took, 10s) << "given up after the idle time, not the TCP timeouts";
+}
+
 TEST_F(ServerTest, AWebSocketPeerTooFarBehindGetsWholeMessagesThenACloseAndTheServerCarriesOn) {
     start();
     asio::io_context context;
@@ -376,6 +460,15 @@ TEST_F(ServerTest, ServesTlsWithItsCertificateAndClientsCheckIt) {
     ASSERT_TRUE(response) << response.error().message;
     EXPECT_EQ(response->body(), "hello tls");
     EXPECT_EQ(secure->request(http::verb::get, "/hello/again")->body(), "hello again");
+
+    // The feed's WebSocket goes over TLS the same way: wss after an https URL.
+    const config::Url secure_url{"https", "localhost", m_server->local_endpoint().port, ""};
+    const auto feed = run_to_end(talk(secure_url, "/ws", trusting, {}, 1));
+    ASSERT_FALSE(feed.error) << feed.error->message;
+    EXPECT_EQ(feed.messages, (std::vector<std::string>{"hello"}));
+    const auto doubted = run_to_end(talk(secure_url, "/ws", {}, {}, 1));
+    ASSERT_TRUE(doubted.error) << "a certificate the system does not trust is refused";
+    EXPECT_NE(doubted.error->message.find("TLS"), std::string::npos) << doubted.error->message;
 
     auto untrusting = client("https", "localhost");  // the system's CAs do not know this certificate
     auto refused = untrusting->request(http::verb::get, "/hello/tls");
