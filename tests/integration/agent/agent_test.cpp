@@ -324,8 +324,8 @@ TEST_F(AgentTest, AnAgentKilledAtRandomMomentsDeliversEveryRecordExactlyOnce) {
         m_agent.reset();
         ++m_starts;
     }
-    const auto left = waiting_records();
-    EXPECT_LT(left, 10'000U) << "some records went out between the kills";
+    EXPECT_GT(count_rows("SELECT count(*) FROM records WHERE type = 'play'"), 0)
+        << "some records went out between the kills";
     start_agent(config);
     // Up before it is stopped: a SIGTERM before main() runs ends any program by the signal.
     ASSERT_TRUE(wait_log("asset cache")) << agent_log();
