@@ -138,13 +138,18 @@ asio::awaitable<Result<PullResult>> ContentSync::pull() {
 
 asio::awaitable<Result<void>> ContentSync::download_all(const std::vector<content::ManifestAsset>& assets) {
     std::size_t next = 0;
+    std::size_t installed = 0;
     std::optional<Error> failure;
     // Each link takes the next asset until none are left or one failed.
     auto worker = [&](net::HttpConnection& link) -> asio::awaitable<void> {
         while (!failure && next < assets.size()) {
             const content::ManifestAsset& asset = assets[next++];
-            if (auto done = co_await download(link, asset); !done && !failure)
-                failure = std::move(done.error());
+            if (auto done = co_await download(link, asset); !done) {
+                if (!failure) failure = std::move(done.error());
+            } else {
+                log()->info("asset {} ({} bytes) is in the cache: {} of {}", asset.sha256.substr(0, 12),
+                            asset.size, ++installed, assets.size());
+            }
         }
     };
     co_await (worker(*m_download_links[0]) && worker(*m_download_links[1]));

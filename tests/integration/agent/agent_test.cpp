@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "content/uuid.hpp"
 #include "tests/integration/agent/player_end.hpp"
 #include "tests/integration/hub/hub_fixture.hpp"
+#include "tests/support/notify_socket.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/tcp_proxy.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -45,9 +47,11 @@ class AgentTest : public HubTest {
         return file;
     }
 
-    void start_agent(const std::filesystem::path& config) {
+    void start_agent(const std::filesystem::path& config,
+                     std::map<std::string, std::string> environment = {}) {
         ProcessOptions options;
         options.arguments = {"--config", config.string()};
+        options.environment = std::move(environment);
         options.stderr_file = log_file();
         m_agent = std::make_unique<ChildProcess>(DWELL_SYNC_BIN, std::move(options));
     }
@@ -190,6 +194,10 @@ TEST_F(AgentTest, AFirstStartEnrollsDownloadsTheAssetsAndStoresTheManifest) {
     EXPECT_FALSE(stored->manifest.joins.empty()) << "the join blocks came along";
     EXPECT_FALSE(stored->etag.empty());
     expect_assets_cached(stored->manifest);
+    const auto count = stored->manifest.assets.size();
+    EXPECT_NE(agent_log().find(fmt::format("is in the cache: {} of {}", count, count)), std::string::npos)
+        << "the log tells the download's progress\n"
+        << agent_log();
 
     const auto token_file = m_box / "state" / "device.token";
     struct stat info {};
@@ -608,6 +616,33 @@ TEST_F(AgentTest, AClockThatJumpedIsNoticedFromTheDateOfAnUnchangedManifest) {
     EXPECT_EQ(state->manifest().value()->generation, 1) << "the manifest itself did not change";
     EXPECT_EQ(stop_agent().exit_code, 0);
 }
+
+#if DWELL_TEST_HAVE_SYSTEMD
+TEST_F(AgentTest, UnderSystemdItSaysReadyFeedsTheWatchdogAndSaysStopping) {
+    NotifySocket systemd{m_box / "notify"};
+    // WatchdogSec=400ms: the agent must ping every 200 ms.
+    start_agent(write_config("s1", stage_s1()),
+                {{"NOTIFY_SOCKET", systemd.path().string()}, {"WATCHDOG_USEC", "400000"}});
+    EXPECT_EQ(systemd.receive(), "READY=1") << agent_log();
+    int pings = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string message = systemd.receive(1s);
+        if (message == "WATCHDOG=1")
+            ++pings;
+        else if (!message.empty())
+            ADD_FAILURE() << "unexpected " << message;
+    }
+    EXPECT_GE(pings, 6) << "about one every 200 ms for 2 s";
+    m_agent->signal(SIGTERM);
+    std::string last;
+    for (std::string message = systemd.receive(); !message.empty(); message = systemd.receive(1s))
+        last = message;
+    EXPECT_EQ(last, "STOPPING=1");
+    EXPECT_EQ(m_agent->wait(10s).exit_code, 0);
+    m_agent.reset();
+}
+#endif
 
 TEST_F(AgentTest, MetricsOnAnAddressOtherThanLoopbackAreRefused) {
     const auto config = write_config("s1", stage_s1(), 0, "1s", "agent: { metrics: \"0.0.0.0:9464\" }");

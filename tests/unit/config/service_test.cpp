@@ -10,39 +10,21 @@
 #include <cstring>
 #include <string>
 
+#include "tests/support/notify_socket.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace dwell::config {
 namespace {
 
-// A stand-in for systemd's notification socket: a unix datagram socket named by NOTIFY_SOCKET.
-class NotifySocket {
+// The notification socket named in this process's own NOTIFY_SOCKET, for the notifier under test.
+class NotifySocket : public test::NotifySocket {
   public:
-    explicit NotifySocket(const std::filesystem::path& path) : m_fd(::socket(AF_UNIX, SOCK_DGRAM, 0)) {
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
-        if (::bind(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0)
-            ADD_FAILURE() << "bind";
-        timeval timeout{5, 0};
-        ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    explicit NotifySocket(const std::filesystem::path& path) : test::NotifySocket(path) {
         ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
     }
-    ~NotifySocket() {
-        ::unsetenv("NOTIFY_SOCKET");
-        ::close(m_fd);
-    }
+    ~NotifySocket() { ::unsetenv("NOTIFY_SOCKET"); }
     NotifySocket(const NotifySocket&) = delete;
     NotifySocket& operator=(const NotifySocket&) = delete;
-
-    std::string receive() const {
-        char buffer[256];
-        const auto size = ::recv(m_fd, buffer, sizeof(buffer), 0);
-        return size > 0 ? std::string(buffer, static_cast<std::size_t>(size)) : std::string{};
-    }
-
-  private:
-    int m_fd;
 };
 
 #if DWELL_TEST_HAVE_SYSTEMD
