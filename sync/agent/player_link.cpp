@@ -7,6 +7,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -104,7 +105,10 @@ asio::awaitable<void> PlayerLink::accept_loop() {
         auto [error, socket] = co_await m_acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
         if (error == asio::error::operation_aborted || !m_acceptor.is_open()) co_return;
         if (error) {
+            // Out of file descriptors, say: wait a little rather than spin on the error.
             log()->warn("accepting the player at {} failed: {}", m_socket.string(), error.message());
+            asio::steady_timer pause{m_acceptor.get_executor(), std::chrono::milliseconds{500}};
+            co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
             continue;
         }
         attach(std::move(socket));
