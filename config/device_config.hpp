@@ -59,6 +59,8 @@ struct DeviceConfig {
     [[nodiscard]] std::filesystem::path state_db() const { return state_dir / "state.db"; }
     [[nodiscard]] std::filesystem::path cache_dir() const { return state_dir / "cache"; }
     [[nodiscard]] std::filesystem::path events_socket() const { return state_dir / "player.sock"; }
+    // Screenshots an operator asked for, from the player to the agent: <id>.png or <id>.failed.
+    [[nodiscard]] std::filesystem::path screenshot_dir() const { return state_dir / "screenshots"; }
 };
 
 // Reads device.yaml; every problem is reported at once, each with file:line:column.

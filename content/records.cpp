@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <fstream>
 #include <limits>
 #include <utility>
 
@@ -342,6 +343,13 @@ Result<json::value> parse_json(std::string_view text, std::string_view what) {
     return parser.release();
 }
 
+// One line of the player↔agent socket: a trailing "\n" or "\r\n" is allowed.
+Result<json::value> parse_json_line(std::string_view line, std::string_view what) {
+    if (line.ends_with('\n')) line.remove_suffix(1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    return parse_json(line, what);
+}
+
 // ---- live events ------------------------------------------------------------------------------
 
 json::object counter_json(const CounterEvent& counter) {
@@ -424,13 +432,20 @@ LiveEventBody read_snapshot(ObjectReader& reader) {
     return snapshot;
 }
 
-constexpr std::array<BodyType<LiveEventBody>, 6> event_types{{
+LiveEventBody read_screenshot(ObjectReader& reader) {
+    ScreenshotEvent screenshot;
+    reader.required("id", screenshot.id, read_id);
+    return screenshot;
+}
+
+constexpr std::array<BodyType<LiveEventBody>, 7> event_types{{
     {"join", read_join},
     {"counter", read_counter},
     {"takeover", read_takeover},
     {"takeover_end", read_takeover_end},
     {"manifest", read_manifest},
     {"snapshot", read_snapshot},
+    {"screenshot", read_screenshot},
 }};
 
 // ---- records ----------------------------------------------------------------------------------
@@ -553,6 +568,7 @@ json::value to_json(const LiveEvent& event) {
                            out["takeover"] = std::move(takeover);
                        }
                    },
+                   [&](const ScreenshotEvent& screenshot) { out["id"] = screenshot.id; },
                },
                event.body);
     return out;
@@ -577,9 +593,7 @@ std::string to_json_line(const LiveEvent& event) {
 }
 
 Result<LiveEvent> parse_live_event(std::string_view line) {
-    if (line.ends_with('\n')) line.remove_suffix(1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    auto json = parse_json(line, "live event line");
+    auto json = parse_json_line(line, "live event line");
     if (!json) return fail(std::move(json.error()));
     return live_event_from_json(*json);
 }
@@ -597,24 +611,70 @@ std::string to_json_line(const PlayerStatus& status) {
     return line;
 }
 
-Result<PlayerStatus> parse_player_status(std::string_view line) {
-    if (line.ends_with('\n')) line.remove_suffix(1);
-    if (line.ends_with('\r')) line.remove_suffix(1);
-    auto json = parse_json(line, "player status line");
+std::string to_json_line(const ScreenshotReady& ready) {
+    std::string line = json::serialize(json::object{{"type", "screenshot"}, {"id", ready.id}});
+    line.push_back('\n');
+    return line;
+}
+
+Result<PlayerReport> parse_player_report(std::string_view line) {
+    auto json = parse_json_line(line, "player line");
     if (!json) return fail(std::move(json.error()));
     Issues issues;
     ObjectReader reader(*json, "", issues);
     std::string type;
     reader.required("type", type, read_nonempty_string);
-    if (issues.empty() && type != "status")
-        issues.add(reader.path_of("type"), fmt::format("\"{}\" is not \"status\"", type));
-    PlayerStatus status;
-    reader.required("fps", status.fps, read_non_negative_number);
-    reader.required("frames_dropped", status.frames_dropped, read_count);
-    reader.required("version", status.version, read_nonempty_string);
-    status.current_item = read_playing_item(reader);
     if (!issues.empty()) return fail(issues.to_error());
-    return status;
+    PlayerReport report;
+    if (type == "status") {
+        PlayerStatus status;
+        reader.required("fps", status.fps, read_non_negative_number);
+        reader.required("frames_dropped", status.frames_dropped, read_count);
+        reader.required("version", status.version, read_nonempty_string);
+        status.current_item = read_playing_item(reader);
+        report = std::move(status);
+    } else if (type == "screenshot") {
+        ScreenshotReady ready;
+        reader.required("id", ready.id, read_id);
+        report = std::move(ready);
+    } else {
+        issues.add(reader.path_of("type"), fmt::format("\"{}\" is not \"status\" or \"screenshot\"", type));
+    }
+    if (!issues.empty()) return fail(issues.to_error());
+    return report;
+}
+
+Result<PlayerStatus> parse_player_status(std::string_view line) {
+    auto report = parse_player_report(line);
+    if (!report) return fail(std::move(report.error()));
+    auto* status = std::get_if<PlayerStatus>(&*report);
+    if (!status) return fail(Errc::invalid_input, "type: expected a \"status\" line");
+    return std::move(*status);
+}
+
+std::filesystem::path screenshot_png(const std::filesystem::path& folder, std::string_view id) {
+    return folder / fmt::format("{}.png", id);
+}
+
+std::filesystem::path screenshot_failure(const std::filesystem::path& folder, std::string_view id) {
+    return folder / fmt::format("{}.failed", id);
+}
+
+Result<void> write_screenshot_failure(const std::filesystem::path& folder, std::string_view id,
+                                      std::string_view why) {
+    const auto file = screenshot_failure(folder, id);
+    std::error_code error;
+    std::filesystem::create_directories(folder, error);
+    auto partial = file;
+    partial += ".partial";
+    {
+        std::ofstream out(partial, std::ios::trunc);
+        out << why;
+        if (!out.flush()) return fail(Errc::io, "cannot write {}", partial.string());
+    }
+    std::filesystem::rename(partial, file, error);
+    if (error) return fail(Errc::io, "cannot write {}: {}", file.string(), error.message());
+    return {};
 }
 
 // ---- records ----------------------------------------------------------------------------------

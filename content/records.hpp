@@ -76,6 +76,13 @@ struct ManifestEvent {
     friend bool operator==(const ManifestEvent&, const ManifestEvent&) = default;
 };
 
+// An operator asked to see the screen: the player captures its next frame as a PNG named after
+// `id` and the agent uploads it (DESIGN §5).
+struct ScreenshotEvent {
+    std::string id;  // an id ([a-z0-9][a-z0-9-]{0,63}), also the file's name on the box
+    friend bool operator==(const ScreenshotEvent&, const ScreenshotEvent&) = default;
+};
+
 // The current state after a gap, as the counter events and takeover a screen would hold had it
 // missed nothing.
 struct SnapshotEvent {
@@ -84,8 +91,8 @@ struct SnapshotEvent {
     friend bool operator==(const SnapshotEvent&, const SnapshotEvent&) = default;
 };
 
-using LiveEventBody =
-    std::variant<JoinEvent, CounterEvent, TakeoverEvent, TakeoverEndEvent, ManifestEvent, SnapshotEvent>;
+using LiveEventBody = std::variant<JoinEvent, CounterEvent, TakeoverEvent, TakeoverEndEvent, ManifestEvent,
+                                   SnapshotEvent, ScreenshotEvent>;
 
 struct LiveEvent {
     std::uint64_t seq = 0;  // per screen, strictly increasing
@@ -94,7 +101,8 @@ struct LiveEvent {
     friend bool operator==(const LiveEvent&, const LiveEvent&) = default;
 };
 
-// The wire "type" of an event: "join", "counter", "takeover", "takeover_end", "manifest", "snapshot".
+// The wire "type" of an event: "join", "counter", "takeover", "takeover_end", "manifest", "snapshot",
+// "screenshot".
 std::string_view type_name(const LiveEventBody& body);
 
 // {"seq":7,"at":1764568800000,"type":"join","campaign":…}

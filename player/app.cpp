@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -135,18 +136,18 @@ double cpu_seconds() {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// PNG snapshots written by a worker thread: encoding a 1080p PNG takes tens of milliseconds, far
-// more than a frame.
+// PNGs written by a worker thread: encoding a 1080p PNG takes tens of milliseconds, far more than a
+// frame. Used for snapshots and for the screenshots operators ask for.
 class SnapshotWriter {
   public:
     struct Job {
         RgbaImage image;
         fs::path png;
-        std::string sidecar;  // JSON written beside the PNG once it is in place
+        std::string sidecar;                              // JSON written beside the PNG, if any
+        std::function<void(const Result<void>&)> done{};  // called on the worker once it is written
     };
 
-    explicit SnapshotWriter(fs::path dir)
-        : m_dir(std::move(dir)), m_jobs(8), m_worker([this](const std::stop_token& stop) { run(stop); }) {}
+    SnapshotWriter() : m_jobs(8), m_worker([this](const std::stop_token& stop) { run(stop); }) {}
     ~SnapshotWriter() {
         m_jobs.close();  // the worker writes what is queued, then ends
     }
@@ -154,25 +155,26 @@ class SnapshotWriter {
     SnapshotWriter& operator=(const SnapshotWriter&) = delete;
 
     void add(Job job) {
-        if (m_jobs.try_push(std::move(job)) != PushResult::pushed)
-            config::logger("player")->warn("snapshot writer is behind; a snapshot was skipped");
+        if (m_jobs.try_push(std::move(job)) == PushResult::pushed) return;
+        config::logger("player")->warn("the PNG writer is behind; {} was skipped", job.png.string());
+        if (job.done) job.done(fail(Errc::quota, "the player was busy writing other pictures"));
     }
 
   private:
     void run(const std::stop_token&) {
         while (auto job = m_jobs.pop()) {
-            const fs::path temp = fs::path{job->png}.concat(".part");
-            if (auto written = write_png(job->image, temp); !written) {
-                config::logger("player")->warn("snapshot {}: {}", job->png.string(), written.error().message);
-                continue;
+            std::error_code ignored;
+            fs::create_directories(job->png.parent_path(), ignored);
+            auto written = write_png(job->image, job->png);  // written beside and renamed into place
+            if (!written) {
+                config::logger("player")->warn("{}", written.error().message);
+            } else if (!job->sidecar.empty()) {
+                std::ofstream{fs::path{job->png}.replace_extension(".json")} << job->sidecar << '\n';
             }
-            std::error_code error;
-            fs::rename(temp, job->png, error);
-            std::ofstream{fs::path{job->png}.replace_extension(".json")} << job->sidecar << '\n';
+            if (job->done) job->done(written);
         }
     }
 
-    fs::path m_dir;
     BoundedQueue<Job> m_jobs;
     std::jthread m_worker;
 };
@@ -235,6 +237,7 @@ struct Inputs {
     fs::path cache_dir;
     std::int64_t generation = -1;
     std::optional<fs::path> events_socket;
+    std::optional<fs::path> screenshot_dir;  // where screenshots the agent asks for go
     std::optional<fs::path> records_db;
     std::string screen_id;
     config::VideoDriver driver = config::VideoDriver::automatic;
@@ -254,6 +257,8 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
             program_from_playlist(*playlist, options.state_db ? AssetHashes::compute : AssetHashes::skip));
         inputs.screen_id = playlist->screen.id;
         inputs.events_socket = options.events_socket;
+        if (options.events_socket)
+            inputs.screenshot_dir = options.events_socket->parent_path() / "screenshots";
     } else {
         auto device = config::load_device_config(*options.config_file);
         if (!device) return fail(std::move(device.error()));
@@ -272,6 +277,7 @@ Result<Inputs> read_inputs(const PlayerOptions& options) {
         inputs.screen_id = device->device.id;
         inputs.records_db = device->state_db();
         inputs.events_socket = options.events_socket.value_or(device->events_socket());
+        inputs.screenshot_dir = device->screenshot_dir();
         inputs.driver = device->display.driver;
         inputs.size = device->display.size;
         inputs.hwaccel = device->display.hwaccel;
@@ -418,7 +424,18 @@ int run_player(const PlayerOptions& options) {
         link.emplace(EventLinkOptions{*inputs->events_socket}, inbox, [&waker] { waker.wake(); });
     }
     std::optional<SnapshotWriter> snapshots;
-    if (options.snapshot_dir) snapshots.emplace(*options.snapshot_dir);
+    if (options.snapshot_dir) snapshots.emplace();
+    // Screenshots an operator asked for: written for the agent, which is told once each is there.
+    std::optional<SnapshotWriter> screenshots;
+    if (link && inputs->screenshot_dir) screenshots.emplace();
+    const auto screenshot_done = [&link, dir = inputs->screenshot_dir.value_or(fs::path{})](
+                                     const std::string& id, const Result<void>& written) {
+        if (!written)
+            if (auto noted = content::write_screenshot_failure(dir, id, written.error().message); !noted)
+                config::logger("player")->warn("screenshot {}: {}", id, noted.error().message);
+        link->report(content::to_json_line(content::ScreenshotReady{id}));
+    };
+    std::vector<std::string> screenshot_requests;
     SnapshotSchedule snapshot_schedule{options.snapshot_every, options.snapshot_at};
     const config::ServiceNotifier notifier;
     const auto watchdog_every = notifier.watchdog_interval();
@@ -454,8 +471,11 @@ int run_player(const PlayerOptions& options) {
 
         EventBatch batch = inbox.take();
         bool manifest_event = false;
-        for (const auto& control : batch.control)
+        for (const auto& control : batch.control) {
             manifest_event |= std::holds_alternative<content::ManifestEvent>(control.body);
+            if (const auto* shot = std::get_if<content::ScreenshotEvent>(&control.body); shot && screenshots)
+                screenshot_requests.push_back(shot->id);
+        }
         if (inputs->state && (manifest_event || now >= next_manifest_check)) {
             next_manifest_check = now + std::chrono::seconds{2};
             if (auto program = reload(*inputs, options)) {
@@ -487,12 +507,13 @@ int run_player(const PlayerOptions& options) {
         events_waiting = events_waiting || !batch.empty();
         const bool events_now =
             events_waiting && timeline.next_deadline(now + lead) - lead > now + event_ride;
-        const bool present = first || frame_due || events_now || now >= scene_deadline || snapshot ||
+        const bool capture = snapshot || !screenshot_requests.empty();
+        const bool present = first || frame_due || events_now || now >= scene_deadline || capture ||
                              top_layer != last_layer || view.layers.size() > 1 ||
                              now - last_present >= std::chrono::seconds{1};
         if (present) {
             const ZoneContent content = (*scene)->draw(view, wall, now);
-            auto presented_ok = (*renderer)->present(snapshot ? Capture::yes : Capture::no);
+            auto presented_ok = (*renderer)->present(capture ? Capture::yes : Capture::no);
             if (!presented_ok) log->warn("present: {}", presented_ok.error().message);
             const SteadyTime presented = Clock::now();
             const config::WallTime presented_wall = clock.now();
@@ -514,21 +535,35 @@ int run_player(const PlayerOptions& options) {
                           shown.campaign, latency.count() / 1000);
                 records->get()->add(content::ShownRecord{shown.seq, shown.campaign, presented_wall});
             }
-            if (snapshot) {
-                if (auto image = (*renderer)->take_capture()) {
-                    const auto name = fmt::format("snapshot-{:07}", snapshot->count());
-                    boost::json::object sidecar{
-                        {"at",
-                         std::chrono::duration_cast<milliseconds>(presented_wall.time_since_epoch()).count()},
-                        {"offset_ms", std::chrono::duration_cast<milliseconds>(presented - start).count()},
-                        {"content", content_name(content)},
-                        {"item",
-                         view.file.empty() ? boost::json::value{} : boost::json::value(view.file.string())},
-                        {"campaign",
-                         view.campaign.empty() ? boost::json::value{} : boost::json::value(view.campaign)}};
-                    snapshots->add({std::move(*image), *options.snapshot_dir / (name + ".png"),
-                                    boost::json::serialize(sidecar)});
+            std::optional<RgbaImage> captured;
+            if (capture) captured = (*renderer)->take_capture();
+            for (const std::string& id : screenshot_requests) {
+                if (!captured) {
+                    screenshot_done(id, fail(Errc::internal, "the player could not read back its frame: {}",
+                                             presented_ok ? "no capture" : presented_ok.error().message));
+                    continue;
                 }
+                log->info("screenshot {} taken", id);
+                screenshots->add(
+                    {*captured,
+                     content::screenshot_png(*inputs->screenshot_dir, id),
+                     {},
+                     [&screenshot_done, id](const Result<void>& written) { screenshot_done(id, written); }});
+            }
+            screenshot_requests.clear();
+            if (snapshot && captured) {
+                const auto name = fmt::format("snapshot-{:07}", snapshot->count());
+                boost::json::object sidecar{
+                    {"at",
+                     std::chrono::duration_cast<milliseconds>(presented_wall.time_since_epoch()).count()},
+                    {"offset_ms", std::chrono::duration_cast<milliseconds>(presented - start).count()},
+                    {"content", content_name(content)},
+                    {"item",
+                     view.file.empty() ? boost::json::value{} : boost::json::value(view.file.string())},
+                    {"campaign",
+                     view.campaign.empty() ? boost::json::value{} : boost::json::value(view.campaign)}};
+                snapshots->add({std::move(*captured), *options.snapshot_dir / (name + ".png"),
+                                boost::json::serialize(sidecar)});
             }
             if (first) {
                 notifier.ready();
@@ -552,7 +587,7 @@ int run_player(const PlayerOptions& options) {
         }
 
         if (link && now >= next_status) {
-            const auto summary = stats.summary();
+            const StatsSummary& summary = stats.counts();
             const double seconds = std::chrono::duration<double>(now - status_since).count();
             content::PlayerStatus status;
             status.fps =
@@ -581,6 +616,7 @@ int run_player(const PlayerOptions& options) {
     notifier.stopping();
     log->info("stopping");
     if (audio) log->info("audio: {} of {} buffers ran short of sound", audio->underruns(), audio->buffers());
+    screenshots.reset();  // its jobs report through the link
     link.reset();
     records->get()->flush();
     if (stats_writer) {

@@ -73,6 +73,9 @@ class PlaybackStats {
 
     // Figures so far; rss_max_mb is the process's peak resident set (VmHWM).
     [[nodiscard]] StatsSummary summary() const;
+    // The plain counts so far (frames, items), without the quantiles and the peak resident set
+    // summary() works out: cheap enough for the render loop.
+    [[nodiscard]] const StatsSummary& counts() const { return m_summary; }
 
   private:
     StatsOptions m_options;

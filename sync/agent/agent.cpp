@@ -32,6 +32,7 @@
 #include "sync/agent/log.hpp"
 #include "sync/agent/outbox.hpp"
 #include "sync/agent/player_link.hpp"
+#include "sync/agent/screenshots.hpp"
 #include "sync/net/client.hpp"
 #include "sync/net/router.hpp"
 #include "sync/net/server.hpp"
@@ -279,6 +280,15 @@ asio::awaitable<Result<void>> Agent::main_loop() {
     if (!player) co_return fail(std::move(player.error()));
     // Owned by the agent, not this frame: the accept loop may outlive it.
     m_player = std::move(*player);
+    m_player->on_screenshot([this](const std::string& id, std::optional<std::string> failure) {
+        if (failure) {
+            log()->warn("screenshot {} cannot be taken: {}", id, *failure);
+            if (auto written = content::write_screenshot_failure(m_config.screenshot_dir(), id, *failure);
+                !written)
+                log()->error("screenshot {}: {}", id, written.error().message);
+        }
+        upload_screenshots_soon();
+    });
     asio::co_spawn(executor, m_player->accept_loop(), asio::detached);
     auto token = co_await obtain_token();
     if (!token) {
@@ -291,19 +301,50 @@ asio::awaitable<Result<void>> Agent::main_loop() {
     if (!content) co_return fail(std::move(content.error()));
     auto outbox = Outbox::create(executor, access, *m_state);
     if (!outbox) co_return fail(std::move(outbox.error()));
+    auto screenshots = ScreenshotUploader::create(executor, access, m_config.screenshot_dir());
+    if (!screenshots) co_return fail(std::move(screenshots.error()));
     FeedRelay feed{access, *m_state, *m_player, m_metrics, [this] { pull_soon(); }};
     auto content_work = content_loop(**content);
     auto feed_work = feed_loop(feed);
     auto outbox_work = outbox_loop(**outbox);
     auto health_work = health_loop(*m_player);
+    auto screenshot_work = screenshot_loop(**screenshots);
     co_await (std::move(content_work) && std::move(feed_work) && std::move(outbox_work) &&
-              std::move(health_work));
+              std::move(health_work) && std::move(screenshot_work));
     co_return Result<void>{};
 }
 
 void Agent::pull_soon() {
     m_pull_requested = true;
     m_pull_timer.cancel();
+}
+
+void Agent::upload_screenshots_soon() {
+    m_screenshots_requested = true;
+    m_screenshot_timer.cancel();
+}
+
+asio::awaitable<void> Agent::screenshot_loop(ScreenshotUploader& screenshots) {
+    // A screenshot left by an earlier run, or one whose line the player could not send, waits at
+    // most this long.
+    constexpr auto rescan = std::chrono::minutes{1};
+    unsigned failures = 0;
+    while (!m_stopping) {
+        m_screenshots_requested = false;
+        auto sent = co_await screenshots.upload_all();
+        config::Duration wait = rescan;
+        if (sent) {
+            failures = 0;
+            m_metrics.screenshots_sent += *sent;
+        } else {
+            wait = backoff(failures++);
+            log()->warn("screenshots wait in {}: {}; trying again in {} ms",
+                        m_config.screenshot_dir().string(), sent.error().message, wait.count());
+        }
+        if (m_screenshots_requested && sent) continue;
+        m_screenshot_timer.expires_after(wait);
+        co_await m_screenshot_timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
 }
 
 asio::awaitable<void> Agent::content_loop(ContentSync& content) {

@@ -5,6 +5,8 @@
 //   - relays the live feed to the player (feed.hpp, player_link.hpp);
 //   - ships the records the player leaves in the outbox (outbox.hpp: every second) and adds a
 //     health record every agent.health_every;
+//   - uploads the screenshots operators ask for (screenshots.hpp: when the player says one is
+//     ready, and every minute for any left by an earlier run);
 //   - feeds the systemd watchdog, and serves /metrics on its loopback address (a thread of its own).
 // After a failure each tries again with jittered backoff from 1 s doubling to 60 s.
 #pragma once
@@ -45,6 +47,7 @@ class ContentSync;
 class FeedRelay;
 class Outbox;
 class PlayerLink;
+class ScreenshotUploader;
 
 // The box's part of a health record, now: uptime, free disk under `state_dir`, the temperature when
 // the kernel reports one, and the agent's version. The player's part (frames, the item on screen,
@@ -78,9 +81,12 @@ class Agent {
     boost::asio::awaitable<void> feed_loop(FeedRelay& feed);
     boost::asio::awaitable<void> outbox_loop(Outbox& outbox);
     boost::asio::awaitable<void> health_loop(const PlayerLink& player);
+    boost::asio::awaitable<void> screenshot_loop(ScreenshotUploader& screenshots);
     boost::asio::awaitable<void> watchdog_loop();
     // Pulls the manifest now, or right after the pull in progress.
     void pull_soon();
+    // Uploads screenshots now, or right after the uploads in progress.
+    void upload_screenshots_soon();
     boost::asio::awaitable<Result<std::string>> obtain_token();
     boost::asio::awaitable<bool> sleep(config::Duration duration);  // false once stopping
 
@@ -92,6 +98,8 @@ class Agent {
     boost::asio::io_context m_context{1};
     boost::asio::steady_timer m_pull_timer{m_context};  // the content loop's wait; cancelled by pull_soon()
     bool m_pull_requested = false;
+    boost::asio::steady_timer m_screenshot_timer{m_context};  // the screenshot loop's wait
+    bool m_screenshots_requested = false;
     // After m_context, so it goes first: its sockets belong to the context. The accept loop's frame,
     // still waiting in the context, is only destroyed with it, never resumed.
     std::unique_ptr<PlayerLink> m_player;

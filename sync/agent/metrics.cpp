@@ -58,6 +58,8 @@ std::string AgentMetrics::prometheus_text() const {
     series(out, "dwell_agent_outbox_bytes", "gauge", "Bytes of records waiting in the outbox.", outbox_bytes);
     series(out, "dwell_agent_health_records_total", "counter", "Health records added to the outbox.",
            health_records);
+    series(out, "dwell_agent_screenshots_sent_total", "counter",
+           "Screenshots (or why one could not be taken) the hub took.", screenshots_sent);
     return out;
 }
 

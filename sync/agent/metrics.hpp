@@ -40,6 +40,7 @@ struct AgentMetrics {
     Gauge outbox_records{0};
     Gauge outbox_bytes{0};
     Counter health_records{0};
+    Counter screenshots_sent{0};
 
     [[nodiscard]] std::string prometheus_text() const;
 };

@@ -128,7 +128,12 @@ void PlayerLink::attach(local::socket socket) {
 
 void PlayerLink::forward(const content::LiveEvent& event) {
     m_state.apply(event);
-    if (m_connection) send(m_connection, content::to_json_line(event));
+    if (m_connection) {
+        send(m_connection, content::to_json_line(event));
+    } else if (const auto* screenshot = std::get_if<content::ScreenshotEvent>(&event.body);
+               screenshot && m_on_screenshot) {
+        m_on_screenshot(screenshot->id, "no player is running on this screen to take it");
+    }
 }
 
 void PlayerLink::send(const std::shared_ptr<Connection>& connection, std::string line) {
@@ -191,13 +196,17 @@ void PlayerLink::watch(const std::shared_ptr<Connection>& connection) {
 
 void PlayerLink::take_line(std::string_view line) {
     if (line.empty()) return;
-    auto status = content::parse_player_status(line);
-    if (!status) {
-        log()->warn("ignoring a line from the player: {}", status.error().message);
+    auto report = content::parse_player_report(line);
+    if (!report) {
+        log()->warn("ignoring a line from the player: {}", report.error().message);
         return;
     }
-    m_status = std::move(*status);
-    m_status_at = std::chrono::steady_clock::now();
+    if (auto* status = std::get_if<content::PlayerStatus>(&*report)) {
+        m_status = std::move(*status);
+        m_status_at = std::chrono::steady_clock::now();
+    } else if (const auto* screenshot = std::get_if<content::ScreenshotReady>(&*report); m_on_screenshot) {
+        m_on_screenshot(screenshot->id, std::nullopt);
+    }
 }
 
 std::optional<content::PlayerStatus> PlayerLink::player_status(

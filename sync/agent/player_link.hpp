@@ -8,7 +8,7 @@
 // reading is dropped once max_pending bytes wait for it; it reconnects to a fresh snapshot.
 //
 // The player writes its status back (content/player_status.hpp) every few seconds; the latest is
-// kept for the screen's health records.
+// kept for the screen's health records. It also says when a screenshot is in the screenshot folder.
 #pragma once
 
 #include <chrono>
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,11 @@ class PlayerLink {
     PlayerLink& operator=(const PlayerLink&) = delete;
     ~PlayerLink();  // closes the player's connection and removes the socket file
 
+    // Called with a screenshot request's id when its answer is in the screenshot folder, or with
+    // the reason it cannot be taken (no player to forward the request to).
+    using ScreenshotHandler = std::function<void(const std::string& id, std::optional<std::string> failure)>;
+    void on_screenshot(ScreenshotHandler handler) { m_on_screenshot = std::move(handler); }
+
     // Accepts players until the executor stops.
     boost::asio::awaitable<void> accept_loop();
     // Folds the event into the screen's state and writes it to the player, when one is connected.
@@ -88,6 +94,7 @@ class PlayerLink {
     std::shared_ptr<Connection> m_connection;
     std::optional<content::PlayerStatus> m_status;
     std::chrono::steady_clock::time_point m_status_at{};
+    ScreenshotHandler m_on_screenshot;
 };
 
 }  // namespace dwell::sync::agent

@@ -21,7 +21,7 @@ struct CommandSite {
 };
 
 void add_campaign_commands(const CommandSite& site);  // campaign apply|list|show|delete
-void add_screen_commands(const CommandSite& site);    // screen add|list|new-code
+void add_screen_commands(const CommandSite& site);    // screen add|list|new-code|screenshot
 void add_asset_commands(const CommandSite& site);     // asset upload|list
 void add_report_commands(const CommandSite& site);    // report participation
 void add_takeover_commands(const CommandSite& site);  // takeover start|stop|list

@@ -1,5 +1,9 @@
-// screen add|list|new-code: the operators' registry of station screens and their live status.
+// screen add|list|new-code|screenshot: the operators' registry of station screens, their live status,
+// and a picture of what one shows.
+#include <chrono>
+#include <fstream>
 #include <memory>
+#include <thread>
 
 #include <boost/json/serialize.hpp>
 
@@ -127,6 +131,66 @@ Outcome<> list_screens(const GlobalOptions& global, bool raw) {
     return {};
 }
 
+struct ScreenshotOptions {
+    std::string screen;
+    std::string out;  // default: SCREEN-SHOT.png
+    std::string id;   // an earlier request's, instead of asking again
+    unsigned wait_s = 30;
+};
+
+Outcome<> take_screenshot(const GlobalOptions& global, const ScreenshotOptions& options) {
+    auto hub = HubClient::open(global);
+    if (!hub) return std::unexpected(std::move(hub.error()));
+    std::string id = options.id;
+    if (id.empty()) {
+        auto requested =
+            hub->call(http::verb::post, fmt::format("/v1/screens/{}/screenshots", url_encode(options.screen)),
+                      "asking for a screenshot");
+        if (!requested) return std::unexpected(std::move(requested.error()));
+        id = text_of(*requested, "id");
+        if (id.empty()) return refused_error("asking for a screenshot: the answer has no \"id\"");
+    }
+    // The screen answers within a few frames once the request reaches it through its feed.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{options.wait_s};
+    json::value shot;
+    for (;;) {
+        auto state =
+            hub->call(http::verb::get, "/v1/screenshots/" + url_encode(id), "checking the screenshot");
+        if (!state) return std::unexpected(std::move(state.error()));
+        shot = std::move(*state);
+        if (text_of(shot, "screen") != options.screen)
+            return refused_error("screenshot {} is of screen {}, not {}", id, text_of(shot, "screen"),
+                                 options.screen);
+        const std::string status = text_of(shot, "status");
+        if (status == "failed")
+            return refused_error("screen {} could not take screenshot {}: {}", options.screen, id,
+                                 text_of(shot, "error"));
+        if (status == "taken") break;
+        if (std::chrono::steady_clock::now() >= deadline)
+            return refused_error(
+                "screen {} has not sent screenshot {} within {} s; check that it is online (dwellctl screen "
+                "list), then wait longer with: dwellctl screen screenshot {} --id {}",
+                options.screen, id, options.wait_s, options.screen, id);
+        std::this_thread::sleep_for(std::chrono::milliseconds{250});
+    }
+    auto png = hub->send(http::verb::get, "/v1/screenshots/" + url_encode(id) + "/png",
+                         "downloading the screenshot");
+    if (!png) return std::unexpected(std::move(png.error()));
+    if (png->result_int() != 200)
+        return refused_error("downloading the screenshot: {}", describe_refusal(*png));
+    const std::string out = options.out.empty() ? fmt::format("{}-{}.png", options.screen, id) : options.out;
+    {
+        std::ofstream file(out, std::ios::binary | std::ios::trunc);
+        file << png->body();
+        if (!file.flush())
+            return usage_error("cannot write {}; check that its folder exists and is writable", out);
+    }
+    print(fmt::format("screenshot of {} saved to {} ({}x{}, {} bytes, taken {})\n", options.screen, out,
+                      number_text(shot, "width"), number_text(shot, "height"), png->body().size(),
+                      text_of(shot, "answered_at")));
+    return {};
+}
+
 }  // namespace
 
 void add_screen_commands(const CommandSite& site) {
@@ -166,6 +230,18 @@ void add_screen_commands(const CommandSite& site) {
     code->add_option("ID", *id, "screen id")->required();
     code->callback(
         [&site, id] { site.chosen = [&global = site.global, id] { return new_code(global, *id); }; });
+
+    auto shot = std::make_shared<ScreenshotOptions>();
+    auto* screenshot =
+        screen->add_subcommand("screenshot", "save a PNG of what a screen shows right now (its next frame)");
+    screenshot->add_option("ID", shot->screen, "screen id")->required();
+    screenshot->add_option("-o,--out", shot->out, "file to write (default SCREEN-REQUEST.png here)");
+    screenshot->add_option("--wait", shot->wait_s, "seconds to wait for the screen (default 30)")
+        ->check(CLI::Range(1, 3600));
+    screenshot->add_option("--id", shot->id, "fetch an earlier request (shot-…) instead of asking again");
+    screenshot->callback([&site, shot] {
+        site.chosen = [&global = site.global, shot] { return take_screenshot(global, *shot); };
+    });
 }
 
 }  // namespace dwell::sync::ctl

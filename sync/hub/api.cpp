@@ -179,6 +179,7 @@ void add_routes(net::Router& router, HubContext& hub) {
     add_device_routes(router, hub);
     add_catalog_routes(router, hub);
     add_report_routes(router, hub);
+    add_screenshot_routes(router, hub);
 }
 
 }  // namespace dwell::sync::hub

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/json/value.hpp>
 
@@ -48,6 +49,13 @@ void add_routes(net::Router& router, HubContext& hub);
 void add_device_routes(net::Router& router, HubContext& hub);
 void add_catalog_routes(net::Router& router, HubContext& hub);
 void add_report_routes(net::Router& router, HubContext& hub);
+void add_screenshot_routes(net::Router& router, HubContext& hub);
+
+// Screenshots: the largest PNG a screen may send, and how many requests the hub keeps per screen.
+inline constexpr std::uint64_t max_screenshot_bytes = 16ULL << 20;
+inline constexpr std::size_t screenshots_kept = 20;
+// The width and height of a PNG, from its signature and IHDR chunk; refuses anything else.
+Result<std::pair<std::uint32_t, std::uint32_t>> png_size(std::string_view bytes);
 
 // ---- shared by the route files ----
 

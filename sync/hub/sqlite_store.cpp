@@ -75,7 +75,15 @@ INSERT INTO feed_seqs (screen, seq) SELECT id, last_seq FROM screens WHERE last_
 ALTER TABLE screens DROP COLUMN last_seq;
 )sql";
 
-constexpr std::array<content::Migration, 2> migrations{{{1, schema_v1}, {2, schema_v2}}};
+// Screenshots operators asked for; the PNG is kept in the row, so it is durable with the answer.
+constexpr std::string_view schema_v3 = R"sql(
+CREATE TABLE screenshots (id TEXT PRIMARY KEY, screen TEXT NOT NULL, requested_at INTEGER NOT NULL,
+                          answered_at INTEGER, error TEXT NOT NULL DEFAULT '', width INTEGER NOT NULL DEFAULT 0,
+                          height INTEGER NOT NULL DEFAULT 0, png BLOB) WITHOUT ROWID;
+CREATE INDEX screenshots_by_screen ON screenshots(screen, requested_at);
+)sql";
+
+constexpr std::array<content::Migration, 3> migrations{{{1, schema_v1}, {2, schema_v2}, {3, schema_v3}}};
 
 std::int64_t ms(WallTime time) {
     return time.time_since_epoch().count();
@@ -500,6 +508,67 @@ class SqliteStore final : public HubStore {
         auto done = run("DELETE FROM events WHERE at < ?", ms(before));
         if (!done) return fail(std::move(done.error()));
         return m_db->changes();
+    }
+
+    Result<void> insert_screenshot(const ScreenshotRow& request, std::size_t keep) override {
+        if (auto done = run("INSERT INTO screenshots (id, screen, requested_at) VALUES (?, ?, ?)", request.id,
+                            request.screen, ms(request.requested_at));
+            !done)
+            return done;
+        return run(
+            "DELETE FROM screenshots WHERE screen = ? AND id NOT IN (SELECT id FROM screenshots WHERE "
+            "screen = ? ORDER BY requested_at DESC, id DESC LIMIT ?)",
+            request.screen, request.screen, static_cast<std::int64_t>(keep));
+    }
+    Result<std::optional<ScreenshotRow>> screenshot(std::string_view id) override {
+        auto statement = query(
+            "SELECT id, screen, requested_at, answered_at, error, length(png), width, height FROM "
+            "screenshots "
+            "WHERE id = ?",
+            id);
+        if (!statement) return fail(std::move(statement.error()));
+        std::optional<ScreenshotRow> out;
+        auto done = each(**statement, [&](Statement& row) -> Result<void> {
+            ScreenshotRow shot;
+            shot.id = row.column_text(0);
+            shot.screen = row.column_text(1);
+            shot.requested_at = wall(row.column_int64(2));
+            if (!row.column_is_null(3)) shot.answered_at = wall(row.column_int64(3));
+            shot.error = row.column_text(4);
+            if (!row.column_is_null(5)) shot.bytes = static_cast<std::uint64_t>(row.column_int64(5));
+            shot.width = static_cast<std::uint32_t>(row.column_int64(6));
+            shot.height = static_cast<std::uint32_t>(row.column_int64(7));
+            out = std::move(shot);
+            return {};
+        });
+        if (!done) return fail(std::move(done.error()));
+        return out;
+    }
+    Result<std::vector<std::byte>> screenshot_png(std::string_view id) override {
+        auto statement = query("SELECT png FROM screenshots WHERE id = ? AND png IS NOT NULL", id);
+        if (!statement) return fail(std::move(statement.error()));
+        std::vector<std::byte> out;
+        auto done = each(**statement, [&](Statement& row) -> Result<void> {
+            const auto blob = row.column_blob(0);
+            out.assign(blob.begin(), blob.end());
+            return {};
+        });
+        if (!done) return fail(std::move(done.error()));
+        return out;
+    }
+    Result<bool> answer_screenshot(const ScreenshotRow& answer, std::span<const std::byte> png) override {
+        const auto at = ms(answer.answered_at.value_or(WallTime{}));
+        auto done =
+            png.empty()
+                ? run("UPDATE screenshots SET answered_at = ?, error = ? WHERE id = ? AND answered_at IS "
+                      "NULL",
+                      at, answer.error, answer.id)
+                : run("UPDATE screenshots SET answered_at = ?, width = ?, height = ?, png = ? WHERE id = ? "
+                      "AND answered_at IS NULL",
+                      at, static_cast<std::int64_t>(answer.width), static_cast<std::int64_t>(answer.height),
+                      png, answer.id);
+        if (!done) return fail(std::move(done.error()));
+        return m_db->changes() > 0;
     }
 
     Result<bool> insert_record(const content::Record& record, std::string_view json) override {

@@ -65,6 +65,20 @@ struct Takeover {
     friend bool operator==(const Takeover&, const Takeover&) = default;
 };
 
+// A picture of a screen an operator asked for. It is pending until the screen sends the PNG or
+// says why it could not take one.
+struct ScreenshotRow {
+    std::string id;
+    std::string screen;
+    WallTime requested_at{};
+    std::optional<WallTime> answered_at;
+    std::string error;  // why the screen could not take it; empty otherwise
+    std::uint64_t bytes = 0;
+    std::uint32_t width = 0;
+    std::uint32_t height = 0;
+    friend bool operator==(const ScreenshotRow&, const ScreenshotRow&) = default;
+};
+
 struct JoinRow {
     std::string campaign;
     std::string person;  // pseudonymous id
@@ -200,6 +214,16 @@ class HubStore {
     // The smallest seq still kept for the screen; nullopt when none is.
     virtual Result<std::optional<std::uint64_t>> oldest_seq(std::string_view screen) = 0;
     virtual Result<std::int64_t> prune_events(WallTime before) = 0;
+
+    // ---- screenshots ----
+    // Adds a pending request, and forgets the screen's oldest ones beyond the newest `keep`.
+    virtual Result<void> insert_screenshot(const ScreenshotRow& request, std::size_t keep) = 0;
+    virtual Result<std::optional<ScreenshotRow>> screenshot(std::string_view id) = 0;
+    // The PNG of an answered request; empty when it has none.
+    virtual Result<std::vector<std::byte>> screenshot_png(std::string_view id) = 0;
+    // Answers a pending request with `png` (its size in `answer`) or `answer.error`; false when it
+    // was answered before, which leaves it as it was.
+    virtual Result<bool> answer_screenshot(const ScreenshotRow& answer, std::span<const std::byte> png) = 0;
 
     // ---- records from screens ----
     // False when a record with this id was stored before.

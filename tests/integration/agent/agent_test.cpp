@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <thread>
@@ -595,6 +596,83 @@ TEST_F(AgentTest, HealthRecordsReachTheHubWithTheBoxsFiguresAndThePlayersStatus)
     const auto screen = call(http::verb::get, "/v1/screens/s1", m_hub.operator_token());
     ASSERT_EQ(screen.status, 200) << screen.text;
     EXPECT_NE(screen.text.find("disk_free_bytes"), std::string::npos) << screen.text;
+    EXPECT_EQ(stop_agent().exit_code, 0);
+}
+
+TEST_F(AgentTest, AScreenshotAnOperatorAsksForGoesFromThePlayersFolderToTheHub) {
+    start_agent(write_config("s1", stage_s1()));
+    ASSERT_TRUE(wait_manifest()) << agent_log();
+    const auto folder = m_box / "state" / "screenshots";
+    std::string png;
+    {
+        std::ifstream in(m_media / "poster.png", std::ios::binary);
+        png.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+    }
+    const auto ask = [&] {
+        const auto requested = call(http::verb::post, "/v1/screens/s1/screenshots", m_hub.operator_token());
+        if (requested.status != 202)
+            throw std::runtime_error("asking for a screenshot failed: " + requested.text);
+        return std::string{requested.body.at("id").as_string()};
+    };
+    const auto wait_answer = [&](const std::string& id) {
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        for (;;) {
+            const auto state = call(http::verb::get, "/v1/screenshots/" + id, m_hub.operator_token());
+            if (state.status == 200 && state.body.at("status").as_string() != "pending") return state;
+            if (std::chrono::steady_clock::now() >= deadline) return state;
+            std::this_thread::sleep_for(50ms);
+        }
+    };
+
+    {
+        PlayerEnd player{player_socket()};
+        ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+        const std::string id = ask();
+        const auto event = player.next_of("screenshot");
+        ASSERT_TRUE(event) << agent_log();
+        EXPECT_EQ(std::get<content::ScreenshotEvent>(event->body).id, id);
+        // The player writes the PNG where the agent looks, then says so.
+        std::filesystem::create_directories(folder);
+        std::ofstream{folder / (id + ".png"), std::ios::binary} << png;
+        player.send(content::to_json_line(content::ScreenshotReady{id}));
+        const auto taken = wait_answer(id);
+        ASSERT_EQ(taken.body.at("status").as_string(), "taken") << taken.text << agent_log();
+        const auto picture = call(http::verb::get, "/v1/screenshots/" + id + "/png", m_hub.operator_token());
+        EXPECT_TRUE(picture.text == png) << "the hub's picture differs from the player's";
+        EXPECT_FALSE(std::filesystem::exists(folder / (id + ".png")))
+            << "an uploaded screenshot leaves the box";
+
+        // A PNG whose line never reached the agent: it goes at the next start.
+        const std::string unsent = ask();
+        ASSERT_TRUE(player.next_of("screenshot")) << agent_log();
+        std::ofstream{folder / (unsent + ".png"), std::ios::binary} << png;
+        EXPECT_EQ(stop_agent().exit_code, 0);
+        start_agent(write_config("s1", std::nullopt));
+        EXPECT_EQ(wait_answer(unsent).body.at("status").as_string(), "taken") << agent_log();
+    }
+
+    // No player to take it: the operator learns that instead of waiting for nothing.
+    ASSERT_TRUE(wait_log("live feed is connected")) << agent_log();
+    const std::string orphan = ask();
+    const auto failed = wait_answer(orphan);
+    EXPECT_EQ(failed.body.at("status").as_string(), "failed") << failed.text << agent_log();
+    EXPECT_THAT(std::string{failed.body.at("error").as_string()},
+                ::testing::HasSubstr("no player is running"));
+
+    // A player's line for a screenshot with no file, or a bad id, changes nothing at the hub.
+    {
+        PlayerEnd player{player_socket()};
+        player.send(R"({"type":"screenshot","id":"../../etc"})"
+                    "\n");
+        player.send(content::to_json_line(content::ScreenshotReady{"shot-never-asked"}));
+        std::ofstream{folder / "shot-never-asked.png", std::ios::binary} << png;
+        player.send(content::to_json_line(content::ScreenshotReady{"shot-never-asked"}));
+        ASSERT_TRUE(wait_log("the hub refuses screenshot shot-never-asked")) << agent_log();
+        EXPECT_FALSE(std::filesystem::exists(folder / "shot-never-asked.png")) << "a refused one is dropped";
+        EXPECT_NE(agent_log().find("ignoring a line from the player"), std::string::npos);
+    }
+    EXPECT_EQ(count_rows("SELECT count(*) FROM screenshots WHERE answered_at IS NOT NULL"), 3);
+    EXPECT_EQ(metric(agent_metrics(), "dwell_agent_screenshots_sent_total"), 2) << "since the restart";
     EXPECT_EQ(stop_agent().exit_code, 0);
 }
 

@@ -42,6 +42,7 @@ std::vector<LiveEvent> every_event() {
         {9, december_first + 6s,
          SnapshotEvent{{CounterEvent{"sticker-fest", 13, 3460}, CounterEvent{"winter-sale", 0, 7}},
                        TakeoverEvent{"t-2", "Platform closed", december_first + 2h}}},
+        {10, december_first + 7s, ScreenshotEvent{"shot-019ad897-a800-7123-8abc-0123456789ab"}},
         {std::numeric_limits<std::uint64_t>::max(), config::WallTime{}, ManifestEvent{}},
     };
 }
@@ -110,6 +111,17 @@ TEST(LiveEventCodec, WritesTheWireNames) {
               R"({"seq":9,"at":1796104800000,"type":"snapshot",)"
               R"("counters":[{"campaign":"sticker-fest","screen_count":1,"campaign_count":2}],)"
               R"("takeover":{"id":"t-1","text":"x"}})");
+}
+
+TEST(LiveEventCodec, AScreenshotIdMustBeFitForAFileName) {
+    EXPECT_EQ(json::serialize(to_json(LiveEvent{3, december_first, ScreenshotEvent{"shot-1"}})),
+              R"({"seq":3,"at":1796104800000,"type":"screenshot","id":"shot-1"})");
+    expect_error(parse_live_event(R"({"seq":1,"at":1,"type":"screenshot"})"), "id: missing required field");
+    expect_error(parse_live_event(R"({"seq":1,"at":1,"type":"screenshot","id":"../../etc/passwd"})"),
+                 "id: expected an id like");
+    expect_error(parse_live_event(R"({"seq":1,"at":1,"type":"screenshot","id":"Shot 1"})"),
+                 "id: expected an id like");
+    expect_error(parse_live_event(R"({"seq":1,"at":1,"type":"screenshot","id":""})"), "id: ");
 }
 
 TEST(LiveEventCodec, ReadsWhatAHubWrites) {
@@ -197,7 +209,7 @@ TEST(LiveEventCodec, RefusesABadTime) {
 TEST(LiveEventCodec, RefusesAnUnknownOrMissingTypeNamingTheKnownOnes) {
     expect_error(parse_live_event(R"({"seq":1,"at":1,"type":"confetti"})"),
                  "type: unknown event type \"confetti\"; known types: join, counter, takeover, takeover_end, "
-                 "manifest, snapshot");
+                 "manifest, snapshot, screenshot");
     expect_error(parse_live_event(R"({"seq":1,"at":1})"), "type: missing required field");
     expect_error(parse_live_event(R"({"seq":1,"at":1,"type":3})"), "type: expected a string, got 3");
 }
