@@ -471,9 +471,13 @@ Result<std::unique_ptr<Renderer>> Renderer::create(const RendererOptions& option
     }
 
     Uint32 window_flags = SDL_WINDOW_SHOWN;
-    // kmsdrm has no windows: a window is the screen, in the mode it is in.
-    if (options.window == WindowMode::fullscreen ||
-        SDL_strcasecmp(renderer->m_video_driver.c_str(), "kmsdrm") == 0) {
+    // kmsdrm has no windows: a window is the screen, in the mode it is in. offscreen and dummy have
+    // no screen to fill: there a size asked for is kept, or a full screen would be their made-up
+    // desktop's 1024x768.
+    const bool kmsdrm = SDL_strcasecmp(renderer->m_video_driver.c_str(), "kmsdrm") == 0;
+    const bool headless = SDL_strcasecmp(renderer->m_video_driver.c_str(), "offscreen") == 0 ||
+                          SDL_strcasecmp(renderer->m_video_driver.c_str(), "dummy") == 0;
+    if (kmsdrm || (options.window == WindowMode::fullscreen && !(headless && options.size))) {
         window_flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     }
     renderer->m_window.reset(SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_UNDEFINED,

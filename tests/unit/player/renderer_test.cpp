@@ -155,6 +155,7 @@ TEST_F(RendererTest, DesktopSizeWhenNoSizeIsGiven) {
 TEST_F(RendererTest, FullscreenTakesTheWholeScreen) {
     RendererOptions options = small_offscreen();
     options.window = WindowMode::fullscreen;
+    options.size.reset();
     auto renderer = make(options);
     ASSERT_TRUE(renderer);
     SDL_DisplayMode desktop;
@@ -165,6 +166,25 @@ TEST_F(RendererTest, FullscreenTakesTheWholeScreen) {
     ASSERT_TRUE(pixels);
     EXPECT_EQ(pixels->size(), renderer->output_size());
     EXPECT_EQ(pixels->pixel(desktop.w - 1, desktop.h - 1), green);
+}
+
+TEST_F(RendererTest, FullscreenOffscreenKeepsTheSizeAskedFor) {
+    // A headless driver has no screen to fill: a screen's configured size is what tests and
+    // snapshots need, not the driver's made-up desktop.
+    RendererOptions options = small_offscreen();
+    options.window = WindowMode::fullscreen;
+    const auto asked = *options.size;
+    auto renderer = make(options);
+    ASSERT_TRUE(renderer);
+    SDL_DisplayMode desktop;
+    ASSERT_EQ(SDL_GetDesktopDisplayMode(0, &desktop), 0) << SDL_GetError();
+    ASSERT_NE(asked, (config::PixelSize{desktop.w, desktop.h}))
+        << "the test needs a size unlike the desktop's";
+    EXPECT_EQ(renderer->output_size(), asked);
+    renderer->clear(green);
+    const auto pixels = renderer->read_pixels();
+    ASSERT_TRUE(pixels);
+    EXPECT_EQ(pixels->size(), asked);
 }
 
 TEST_F(RendererTest, ClearShowsTheColourInReadPixels) {
