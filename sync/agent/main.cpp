@@ -31,6 +31,7 @@ int main(int argc, char** argv) try {
     pthread_sigmask(SIG_BLOCK, &stops, nullptr);
     CLI::App app{"dwell-sync: keeps a station screen's content, live events and reports in step with the hub",
                  "dwell-sync"};
+    app.set_version_flag("--version", "dwell-sync " DWELL_VERSION, "print the version and exit");
     std::string config_file;
     app.add_option("--config", config_file, "device.yaml")->required();
     try {

@@ -52,10 +52,12 @@ expect dwell-hub.service "ReadWritePaths=/var/lib/dwell-hub"
 root="$work/root"
 mkdir -p "$root/etc"
 touch "$root/etc/passwd" "$root/etc/group" "$root/etc/shadow" "$root/etc/gshadow"
-systemd-sysusers --root="$root" "$units/dwell.sysusers" > "$work/sysusers.log" 2>&1 ||
-  fail "systemd-sysusers refused dwell.sysusers: $(cat "$work/sysusers.log")"
-systemd-tmpfiles --create --root="$root" "$units/dwell.tmpfiles" > "$work/tmpfiles.log" 2>&1 ||
-  fail "systemd-tmpfiles refused dwell.tmpfiles: $(cat "$work/tmpfiles.log")"
+for name in dwell dwell-hub; do
+  systemd-sysusers --root="$root" "$units/$name.sysusers" > "$work/sysusers.log" 2>&1 ||
+    fail "systemd-sysusers refused $name.sysusers: $(cat "$work/sysusers.log")"
+  systemd-tmpfiles --create --root="$root" "$units/$name.tmpfiles" > "$work/tmpfiles.log" 2>&1 ||
+    fail "systemd-tmpfiles refused $name.tmpfiles: $(cat "$work/tmpfiles.log")"
+done
 uid_of() { awk -F: -v name="$1" '$1 == name { print $3 }' "$root/etc/passwd"; }
 for user in dwell dwell-hub; do
   [ -n "$(uid_of "$user")" ] || fail "no user $user"
