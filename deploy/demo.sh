@@ -72,6 +72,9 @@ trap cleanup EXIT
 trap 'stopping=1' INT TERM
 
 say() { printf 'demo: %s\n' "$*"; }
+# Ctrl-C reaches every process of the terminal's foreground group. The programs below are started
+# with setsid, in sessions of their own (setsid execs them: $! is the program's pid), so only this
+# script hears it and stops them in order after the report.
 wait_for() { # seconds, file, text: waits until the file holds the text
   local deadline=$((SECONDS + $1))
   until grep -q -- "$3" "$2" 2> /dev/null; do
@@ -80,7 +83,7 @@ wait_for() { # seconds, file, text: waits until the file holds the text
       tail -n 20 "$2" >&2 || true
       exit 1
     fi
-    sleep 0.1
+    sleep 0.1 || true
   done
 }
 
@@ -91,7 +94,7 @@ sed -e 's/^listen: .*/listen: 127.0.0.1:0/' -e 's/^data_dir: .*/data_dir: data/'
   "$top/deploy/examples/hub.yaml" > "$state/hub/hub.yaml"
 "$hub_bin" token create --config "$state/hub/hub.yaml" --role operator > "$state/operator.token"
 "$hub_bin" token create --config "$state/hub/hub.yaml" --role marketer > "$state/marketer.token"
-"$hub_bin" --config "$state/hub/hub.yaml" 2> "$state/hub.log" &
+setsid "$hub_bin" --config "$state/hub/hub.yaml" 2> "$state/hub.log" &
 pids+=($!)
 wait_for 20 "$state/hub.log" "listening on"
 port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$state/hub.log" | head -n 1)
@@ -145,9 +148,9 @@ state_dir: state
 $display
 agent: { metrics: "127.0.0.1:0" }
 YAML
-"$sync_bin" --config "$state/screen/device.yaml" 2> "$state/agent.log" &
+setsid "$sync_bin" --config "$state/screen/device.yaml" 2> "$state/agent.log" &
 pids+=($!)
-SDL_AUDIODRIVER=dummy "$player_bin" --config "$state/screen/device.yaml" "${snapshots[@]}" 2> "$state/player.log" &
+SDL_AUDIODRIVER=dummy setsid "$player_bin" --config "$state/screen/device.yaml" "${snapshots[@]}" 2> "$state/player.log" &
 player=$!
 pids+=("$player")
 wait_for 60 "$state/agent.log" "the player connected"
@@ -162,17 +165,18 @@ pids+=($!)
 
 # ---- the crowd --------------------------------------------------------------------------------------
 say "a crowd of $people sends the code the screen shows to @dwell on LINE"
-operator simulate --channel line-demo --people "$people" --rate 3/s --hub-config "$state/hub/hub.yaml" \
+setsid env DWELL_TOKEN="$(cat "$state/operator.token")" "$ctl_bin" simulate --channel line-demo --people "$people" --rate 3/s --hub-config "$state/hub/hub.yaml" \
   --campaign demo-fest > "$state/simulate.log" 2>&1 &
 simulate=$!
 pids+=("$simulate")
 
+# Ctrl-C also ends the sleep at hand (hence the "|| true"); the flag ends the wait.
 if [ -n "$seconds" ]; then
   deadline=$((SECONDS + seconds))
-  while [ $SECONDS -lt $deadline ] && [ $stopping -eq 0 ]; do sleep 0.2; done
+  while [ $SECONDS -lt $deadline ] && [ $stopping -eq 0 ]; do sleep 0.2 || true; done
 else
   say "running until Ctrl-C"
-  while [ $stopping -eq 0 ]; do sleep 0.2; done
+  while [ $stopping -eq 0 ]; do sleep 0.2 || true; done
 fi
 if kill -0 "$simulate" 2> /dev/null; then
   kill -TERM "$simulate" 2> /dev/null || true

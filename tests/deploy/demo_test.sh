@@ -27,6 +27,24 @@ ls "$work"/demo-out/snapshot-*.png > /dev/null 2>&1 || fail "no snapshots in ./d
 if compgen -G "$work/dwell-demo.*" > /dev/null; then fail "the demo left its state folder behind"; fi
 if pgrep -f "$work/dwell-demo" > /dev/null; then fail "the demo left processes running"; fi
 
+# Ctrl-C, as a terminal sends it: SIGINT to every process of the demo's group. It still ends with
+# the report and stops everything.
+(cd "$work" && exec setsid env -u DISPLAY DWELL_BUILD_DIR="$build" TMPDIR="$work" bash "$source_dir/deploy/dwell" demo \
+  --people 6 > "$work/interrupted.txt" 2>&1) &
+group=$!
+for _ in $(seq 1 600); do
+  grep -q "crowd of 6" "$work/interrupted.txt" 2> /dev/null && break
+  sleep 0.1
+done
+sleep 4
+kill -INT -- -"$group" 2> /dev/null || fail "the demo was gone before Ctrl-C"
+status=0
+wait "$group" || status=$?
+[ "$status" -eq 0 ] || fail "after Ctrl-C the demo exited with $status"
+grep -q "^s1-seoul-03 " "$work/interrupted.txt" || fail "after Ctrl-C there is no report row for s1-seoul-03"
+if pgrep -f "$work/dwell-demo" > /dev/null; then fail "after Ctrl-C the demo left processes running"; fi
+if compgen -G "$work/dwell-demo.*" > /dev/null; then fail "after Ctrl-C the demo left its state folder"; fi
+
 for bad in "--duration 5s" "--duration soon" "--people 0" "--crowd 3"; do
   # shellcheck disable=SC2086
   status=0
@@ -38,6 +56,8 @@ done
 if [ "$failures" -gt 0 ]; then
   echo "--- the demo's output:" >&2
   cat "$work/out.txt" >&2
+  echo "--- the interrupted demo's output:" >&2
+  cat "$work/interrupted.txt" >&2 || true
   echo "$failures problem(s) with the demo" >&2
   exit 1
 fi
