@@ -426,8 +426,7 @@ int run_player(const PlayerOptions& options) {
     std::optional<SnapshotWriter> snapshots;
     if (options.snapshot_dir) snapshots.emplace();
     // Screenshots an operator asked for: written for the agent, which is told once each is there.
-    std::optional<SnapshotWriter> screenshots;
-    if (link && inputs->screenshot_dir) screenshots.emplace();
+    // The writer's jobs call screenshot_done, so it is declared first and outlives the writer.
     const auto screenshot_done = [&link, dir = inputs->screenshot_dir.value_or(fs::path{})](
                                      const std::string& id, const Result<void>& written) {
         if (!written)
@@ -435,6 +434,8 @@ int run_player(const PlayerOptions& options) {
                 config::logger("player")->warn("screenshot {}: {}", id, noted.error().message);
         link->report(content::to_json_line(content::ScreenshotReady{id}));
     };
+    std::optional<SnapshotWriter> screenshots;
+    if (link && inputs->screenshot_dir) screenshots.emplace();
     std::vector<std::string> screenshot_requests;
     SnapshotSchedule snapshot_schedule{options.snapshot_every, options.snapshot_at};
     const config::ServiceNotifier notifier;

@@ -9,7 +9,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/config_file.hpp"
-#include "content/player_status.hpp"
 #include "sync/agent/log.hpp"
 
 namespace dwell::sync::agent {
@@ -26,10 +25,6 @@ Result<std::unique_ptr<ScreenshotUploader>> ScreenshotUploader::create(asio::any
     if (!link) return fail(std::move(link.error()));
     uploader->m_link = std::move(*link);
     return uploader;
-}
-
-Result<void> ScreenshotUploader::write_failure(std::string_view id, std::string_view why) const {
-    return content::write_screenshot_failure(m_folder, id, why);
 }
 
 asio::awaitable<Result<std::size_t>> ScreenshotUploader::upload_all() {

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
-#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,12 +26,10 @@ class ScreenshotUploader {
                                                               const HubAccess& access,
                                                               std::filesystem::path folder);
 
-    // Sends every answer in the folder. Returns how many left it; an error (the hub unreachable,
-    // the token refused) leaves the rest for the next call.
+    // Sends every answer in the folder, each removed once the hub took it or refused it for good.
+    // Returns how many the hub took; an error (the hub unreachable, the token refused) leaves the
+    // rest for the next call.
     boost::asio::awaitable<Result<std::size_t>> upload_all();
-
-    // Answers request `id` with a failure, for when no player can: writes <id>.failed.
-    Result<void> write_failure(std::string_view id, std::string_view why) const;
 
   private:
     ScreenshotUploader(HubAccess access, std::filesystem::path folder)

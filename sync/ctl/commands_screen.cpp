@@ -133,7 +133,7 @@ Outcome<> list_screens(const GlobalOptions& global, bool raw) {
 
 struct ScreenshotOptions {
     std::string screen;
-    std::string out;  // default: SCREEN-SHOT.png
+    std::string out;  // default: SCREEN-SHOT.png, SHOT being the request's id
     std::string id;   // an earlier request's, instead of asking again
     unsigned wait_s = 30;
 };
@@ -235,7 +235,8 @@ void add_screen_commands(const CommandSite& site) {
     auto* screenshot =
         screen->add_subcommand("screenshot", "save a PNG of what a screen shows right now (its next frame)");
     screenshot->add_option("ID", shot->screen, "screen id")->required();
-    screenshot->add_option("-o,--out", shot->out, "file to write (default SCREEN-REQUEST.png here)");
+    screenshot->add_option("-o,--out", shot->out,
+                           "file to write (default SCREEN-SHOT.png here, SHOT being the request's id)");
     screenshot->add_option("--wait", shot->wait_s, "seconds to wait for the screen (default 30)")
         ->check(CLI::Range(1, 3600));
     screenshot->add_option("--id", shot->id, "fetch an earlier request (shot-…) instead of asking again");
