@@ -91,10 +91,8 @@ awaitable<net::Reply> request_screenshot(HubContext& hub, net::Exchange& exchang
     co_return net::json_reply(http::status::accepted, screenshot_json(shot));
 }
 
-Result<ScreenshotRow> find_screenshot(HubContext& hub, const std::string& id) {
-    auto store = hub.readers.lease();
-    if (!store) return fail(std::move(store.error()));
-    auto shot = (*store)->screenshot(id);
+Result<ScreenshotRow> find_screenshot(HubStore& store, const std::string& id) {
+    auto shot = store.screenshot(id);
     if (!shot) return fail(std::move(shot.error()));
     if (!*shot) return fail(Errc::not_found, "no screenshot {}; it was never asked for or is too old", id);
     return std::move(**shot);
@@ -102,22 +100,24 @@ Result<ScreenshotRow> find_screenshot(HubContext& hub, const std::string& id) {
 
 net::Reply get_screenshot(HubContext& hub, net::Exchange& exchange) {
     if (auto refusal = hub.auth.require_role(exchange.request, Role::operator_)) return std::move(*refusal);
-    auto shot = find_screenshot(hub, exchange.params[0]);
+    auto store = hub.readers.lease();
+    if (!store) return refuse(store.error());
+    auto shot = find_screenshot(**store, exchange.params[0]);
     if (!shot) return refuse(shot.error());
     return net::json_reply(http::status::ok, screenshot_json(*shot));
 }
 
 net::Reply get_screenshot_png(HubContext& hub, net::Exchange& exchange) {
     if (auto refusal = hub.auth.require_role(exchange.request, Role::operator_)) return std::move(*refusal);
-    auto shot = find_screenshot(hub, exchange.params[0]);
+    auto store = hub.readers.lease();
+    if (!store) return refuse(store.error());
+    auto shot = find_screenshot(**store, exchange.params[0]);
     if (!shot) return refuse(shot.error());
     if (status_of(*shot) != "taken")
         return net::error_reply(
             http::status::conflict, "conflict",
             shot->answered_at ? fmt::format("screen {} could not take it: {}", shot->screen, shot->error)
                               : fmt::format("screen {} has not sent it yet", shot->screen));
-    auto store = hub.readers.lease();
-    if (!store) return refuse(store.error());
     auto png = (*store)->screenshot_png(shot->id);
     if (!png) return refuse(png.error());
     std::string body(reinterpret_cast<const char*>(png->data()), png->size());

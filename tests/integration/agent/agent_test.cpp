@@ -7,7 +7,6 @@
 
 #include <csignal>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <random>
 #include <thread>
@@ -603,11 +602,7 @@ TEST_F(AgentTest, AScreenshotAnOperatorAsksForGoesFromThePlayersFolderToTheHub) 
     start_agent(write_config("s1", stage_s1()));
     ASSERT_TRUE(wait_manifest()) << agent_log();
     const auto folder = m_box / "state" / "screenshots";
-    std::string png;
-    {
-        std::ifstream in(m_media / "poster.png", std::ios::binary);
-        png.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
-    }
+    const std::string png = read_text(m_media / "poster.png");
     const auto ask = [&] {
         const auto requested = call(http::verb::post, "/v1/screens/s1/screenshots", m_hub.operator_token());
         if (requested.status != 202)

@@ -1,10 +1,9 @@
 // screen screenshot against a real hub: the request reaches the screen's feed, the PNG the screen
 // sends back is saved where asked, and a screen that cannot answer (or does not) says so.
-#include <fstream>
 #include <future>
-#include <iterator>
 
 #include "tests/integration/ctl/ctl_fixture.hpp"
+#include "tests/support/process.hpp"
 
 namespace dwell::test {
 namespace {
@@ -17,8 +16,7 @@ class ScreenshotTest : public CtlTest {
         CtlTest::SetUp();
         m_token = enroll(add_screen("s1", "seoul", "1"));
         make_media(m_work.path());
-        std::ifstream in(m_work / "poster.png", std::ios::binary);
-        m_png.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+        m_png = read_text(m_work / "poster.png");
     }
 
     // What the screen's agent does: answers request `id` with a PNG or a reason.
@@ -54,9 +52,7 @@ TEST_F(ScreenshotTest, ThePictureTheScreenSendsIsSavedWhereAsked) {
     const CtlRun done = run.get();
     ASSERT_EQ(done.exit_code, 0) << done;
     EXPECT_THAT(done.out, HasSubstr("screenshot of s1 saved to " + out.string() + " (160x90, "));
-    std::ifstream in(out, std::ios::binary);
-    const std::string saved{std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{}};
-    EXPECT_TRUE(saved == m_png) << "the saved file differs from what the screen sent";
+    EXPECT_TRUE(read_text(out) == m_png) << "the saved file differs from what the screen sent";
 }
 
 TEST_F(ScreenshotTest, AScreenThatCannotTakeItOrDoesNotAnswerSaysSo) {

@@ -1,14 +1,13 @@
 // Screenshots at the hub: an operator's request reaches the screen's feed as a `screenshot` event,
 // the screen answers with the PNG (or why it has none), and the operator reads it back. Requests
 // and answers that do not belong together are refused and change nothing.
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "tests/integration/hub/feed_client.hpp"
 #include "tests/integration/hub/hub_fixture.hpp"
+#include "tests/support/process.hpp"
 
 namespace dwell::test {
 namespace {
@@ -20,8 +19,7 @@ class ScreenshotTest : public HubTest {
     void SetUp() override {
         HubTest::SetUp();
         stage();
-        std::ifstream in(m_media / "poster.png", std::ios::binary);
-        m_png.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+        m_png = read_text(m_media / "poster.png");
         ASSERT_GT(m_png.size(), 50U);
     }
 
